@@ -1,0 +1,1 @@
+#include "pancaim/protocol/frame.h"

@@ -1,0 +1,1 @@
+// Message schemas: implemented with messages.h.

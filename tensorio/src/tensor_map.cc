@@ -1,0 +1,1 @@
+#include "pancaim/tensorio/tensor_map.h"
