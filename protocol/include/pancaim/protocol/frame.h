@@ -29,6 +29,7 @@ struct FrameLimits {
   std::uint64_t max_payload_bytes = 1ull << 30;     // 1 GiB model or update
 };
 
+// The two lengths announced by a frame's prefix.
 struct FramePrefix {
   std::uint32_t header_bytes = 0;
   std::uint64_t payload_bytes = 0;
@@ -41,13 +42,26 @@ struct FrameView {
 };
 
 // Checks magic and both lengths against `limits`. `prefix` must be exactly kFramePrefixBytes.
+// Errors: DataLoss (wrong prefix size), InvalidArgument (bad magic, empty header),
+// ResourceExhausted (a length over its cap). Nothing is allocated from the lengths before they pass.
 StatusOr<FramePrefix> DecodeFramePrefix(std::string_view prefix, const FrameLimits& limits);
 
+// Bytes that follow the prefix: header_bytes + payload_bytes (cannot overflow once the prefix has
+// passed DecodeFramePrefix with caps below 2^63).
+std::uint64_t FrameBodyBytes(const FramePrefix& prefix);
+
 // Decodes one complete frame occupying all of `frame` (prefix + header + payload).
+// Errors: those of DecodeFramePrefix, DataLoss when the frame is shorter than its prefix says,
+// InvalidArgument when bytes trail after it. The result views `frame`.
 StatusOr<FrameView> DecodeFrame(std::string_view frame, const FrameLimits& limits);
 
-// Builds a frame. Fails when header or payload exceed `limits`.
+// Builds a frame. Fails (ResourceExhausted/InvalidArgument) when the header is empty or header or
+// payload exceed `limits`.
 StatusOr<std::string> EncodeFrame(std::string_view header_json, std::string_view payload,
                                   const FrameLimits& limits);
+
+// Builds only the 16-byte prefix, for writers that send header and a large payload from their own
+// buffers (scatter-gather) instead of copying them into one frame. Same checks as EncodeFrame.
+StatusOr<std::string> EncodeFramePrefix(const FramePrefix& prefix, const FrameLimits& limits);
 
 }  // namespace pancaim::protocol
