@@ -43,14 +43,14 @@ Status ValidateIdentityName(std::string_view id);
 // Options for a new key + certificate signing request.
 struct RequestOptions {
   Role role = Role::kSite;
-  std::string id;                      // site id, coordinator name or operator name
-  std::vector<std::string> dns_names;  // coordinator only: host names clients will dial
+  std::string id{};                      // site id, coordinator name or operator name
+  std::vector<std::string> dns_names{};  // coordinator only: host names clients will dial
 };
 
 // A freshly generated private key and its certificate signing request (both PEM).
 struct KeyAndRequest {
-  std::string private_key_pem;  // PKCS#8, unencrypted: store it with mode 0600
-  std::string request_pem;      // PKCS#10 CSR, signed with the key; this is what travels
+  std::string private_key_pem{};  // PKCS#8, unencrypted: store it with mode 0600
+  std::string request_pem{};      // PKCS#10 CSR, signed with the key; this is what travels
 };
 
 // Generates an ECDSA P-256 key and a CSR with subject CN=<id>, OU=<role>, O=PANCAIM-FL and a
@@ -69,9 +69,9 @@ Status WritePrivateFile(const std::filesystem::path& path, std::string_view byte
 struct CaInitOptions {
   std::string common_name = "PANCAIM-FL consortium root CA";
   std::chrono::days validity{3650};
-  std::string passphrase;  // non-empty: ca.key is encrypted (AES-256-CBC, PKCS#8) with it
+  std::string passphrase{};  // non-empty: ca.key is encrypted (AES-256-CBC, PKCS#8) with it
   // Test hook: start of validity (default: now). Lets tests build an expired or future CA.
-  std::optional<TimePoint> not_before;
+  std::optional<TimePoint> not_before{};
 };
 
 // Options for signing a request.
@@ -82,20 +82,20 @@ struct SignOptions {
   // one stays valid until it expires or is revoked). Without it, such a request is refused.
   bool allow_renewal = false;
   // Coordinator only: DNS names to put in the SAN instead of those requested in the CSR.
-  std::vector<std::string> dns_names_override;
+  std::vector<std::string> dns_names_override{};
   // Test hooks: explicit validity window (default: now - 5 minutes clock-skew allowance, and
   // not_before + validity). Lets tests build expired and not-yet-valid certificates; validity
   // limits still apply to not_after - not_before.
-  std::optional<TimePoint> not_before;
-  std::optional<TimePoint> not_after;
+  std::optional<TimePoint> not_before{};
+  std::optional<TimePoint> not_after{};
 };
 
 // Options for a CRL.
 struct CrlOptions {
   std::chrono::hours next_update_in{24 * 7};  // nextUpdate = this_update + next_update_in
   // Test hooks: explicit times (default: now). A next_update in the past makes a stale CRL.
-  std::optional<TimePoint> this_update;
-  std::optional<TimePoint> next_update;
+  std::optional<TimePoint> this_update{};
+  std::optional<TimePoint> next_update{};
 };
 
 // One entry of the CA's record of issued certificates.
@@ -110,6 +110,7 @@ struct IssuedCertificate {
   TimePoint not_after;
   TimePoint issued_at;
   std::optional<TimePoint> revoked_at;
+  std::string public_key_sha256;  // hex SHA-256 of the DER SubjectPublicKeyInfo
   std::string certificate_pem;  // filled by Sign; List() leaves it empty (see issued/ folder)
 
   // kRevoked when revoked, else kExpired when not_after <= now, else kActive.
@@ -144,13 +145,16 @@ class CertificateAuthority {
   // 128-bit serial unique within the index. Records it in index.json and issued/<SERIAL>.crt.
   // Errors: InvalidArgument (malformed CSR, bad self-signature, no/invalid pancaim URI, subject
   // and SAN disagreeing, bad DNS names, validity over the limit or not_after <= not_before),
-  // AlreadyExists (an active certificate for the same role+id, unless allow_renewal).
+  // AlreadyExists (an active certificate for the same role+id, unless allow_renewal),
+  // PermissionDenied (the request's key belongs to a revoked certificate or another identity:
+  // a compromised or shared key must be replaced, not re-certified).
   StatusOr<IssuedCertificate> Sign(std::string_view request_pem, const SignOptions& options = {});
 
   // Revokes by serial (hex, case-insensitive) or by identity: "ID" or "ROLE:ID" revokes every
   // unrevoked certificate of that identity. Returns the entries revoked. Errors: NotFound (no
-  // such serial/identity, or only already-revoked ones), InvalidArgument ("ID" alone matches
-  // identities of several roles: use ROLE:ID). Does not write a CRL: call GenerateCrl.
+  // such serial or identity), InvalidArgument ("ID" alone matches
+  // identities of several roles: use ROLE:ID), FailedPrecondition (all matches already revoked).
+  // Does not write a CRL: call GenerateCrl.
   StatusOr<std::vector<IssuedCertificate>> Revoke(std::string_view serial_or_identity);
 
   // Builds a CRL (v2, CRL number incremented each time) listing every revoked serial, signs it,
