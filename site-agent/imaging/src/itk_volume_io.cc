@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "data_presence.h"
+#include "gdcm_pixel_check.h"
 #include "itk_bridge.h"
 #include "pancaim/imaging/dicom_series.h"
 #include "pancaim/imaging/volume_io.h"
@@ -172,6 +173,9 @@ StatusOr<LoadedVolume> ReadDicomVolume(const VolumeSource& source, const ReadLim
       loaded.volume.geometry,
       CheckedGeometry(*io, where, limits, static_cast<std::int64_t>(series.files.size())));
   if (header_only) return loaded;
+  for (const auto& file : series.files) {
+    PANCAIM_RETURN_IF_ERROR(internal::CheckDicomPixelData(file));
+  }
   try {
     auto reader = itk::ImageSeriesReader<FloatImage>::New();
     reader->SetImageIO(io);

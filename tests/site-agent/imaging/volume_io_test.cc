@@ -107,6 +107,17 @@ TEST(VolumeIoBadInput, TruncatedUncompressedFiles) {
   }
 }
 
+TEST(VolumeIoBadInput, TruncatedDicomSlice) {
+  TempDir dir;
+  ASSERT_TRUE(WriteDicomSeries(MakePhantom({32, 32, 3}, {1, 1, 2}), dir.path()).ok());
+  const auto slice = dir.path() / "slice_0001.dcm";
+  testing::TruncateFile(slice, std::filesystem::file_size(slice) - 100);
+  StatusOr<LoadedVolume> read = ReadVolume(Src(dir.path()));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kDataLoss) << read.status();
+  EXPECT_NE(read.status().message().find("slice_0001.dcm"), std::string::npos) << read.status();
+}
+
 TEST(VolumeIoBadInput, NonOrthonormalNiftiDirection) {
   TempDir dir;
   const auto path = dir.path() / "sheared.nii";
