@@ -1,0 +1,73 @@
+// The seam between check-data and the per-modality readers. Each modality (CT/MR through ITK;
+// whole slides through OpenSlide; VCF through HTSlib) provides a ModalityChecker that reads one
+// patient's files of that modality and records what it found in the modality's report section.
+// RunCheckData (check_data.h) drives the checkers patient by patient; adding a modality means
+// writing one checker and listing it in MakeModalityCheckers.
+//
+// A checker is used from one thread; it may keep state across patients (caches, statistics).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pancaim/common/status.h"
+#include "pancaim/site_data/check_report.h"
+#include "pancaim/site_data/manifest.h"
+#include "pancaim/site_data/site_config.h"
+
+namespace pancaim::sitedata {
+
+class ModalityChecker {
+ public:
+  virtual ~ModalityChecker() = default;
+
+  // "ct", "pathology", "genomics": the report section's name.
+  virtual std::string_view modality() const = 0;
+
+  // Whether `patient`'s manifest row lists files of this modality.
+  virtual bool Applies(const PatientRecord& patient) const = 0;
+
+  // False when this build cannot read the modality yet; then patients are only counted and
+  // `NotCheckedReason()` is reported.
+  virtual bool Available() const { return true; }
+  virtual std::string NotCheckedReason() const { return ""; }
+
+  // Reads and checks the patient's files. Records files read, histograms and counts in `report`;
+  // returns the first failure (a Status naming the file and the reason) without recording it: the
+  // caller records it in report.failures and, in strict mode, stops.
+  virtual Status Check(const PatientRecord& patient, ModalityReport& report) = 0;
+
+  // The file a failure returned by Check is about (for the report's "file" field); may be empty.
+  virtual std::string FailedFile(const PatientRecord& patient, const Status& failure) const {
+    return "";
+  }
+};
+
+// A checker for a modality this build has no reader for: counts patients, reads nothing.
+class UnavailableChecker : public ModalityChecker {
+ public:
+  UnavailableChecker(std::string modality, std::string reason,
+                     bool (*applies)(const PatientRecord&))
+      : modality_(std::move(modality)), reason_(std::move(reason)), applies_(applies) {}
+  std::string_view modality() const override { return modality_; }
+  bool Applies(const PatientRecord& patient) const override { return applies_(patient); }
+  bool Available() const override { return false; }
+  std::string NotCheckedReason() const override { return reason_; }
+  Status Check(const PatientRecord&, ModalityReport&) override { return Status::Ok(); }
+
+ private:
+  std::string modality_;
+  std::string reason_;
+  bool (*applies_)(const PatientRecord&);
+};
+
+// CT/MR: reads (and preprocesses, through the site's cache when enabled) each patient's volume and
+// mask; histograms of in-plane spacing, slice thickness and slice count; counts per format.
+std::unique_ptr<ModalityChecker> MakeCtChecker(const SiteConfig& config);
+
+// The checkers of this build, in report order: ct, pathology, genomics.
+std::vector<std::unique_ptr<ModalityChecker>> MakeModalityCheckers(const SiteConfig& config);
+
+}  // namespace pancaim::sitedata
