@@ -36,6 +36,10 @@ Matrix Inverse(const Matrix& m) {
   return inv;
 }
 
+// The jitter is affine in optical density: od_out = od_in * A + b with A = U * diag(scale) * M
+// (U unmixes RGB into stains, M mixes them back) and b = shift * M. So each output channel is
+// 256 * exp(-b_c) * prod_k exp(-od_k * A[k][c]) - 1, and the three exp factors come from per-tile
+// 256-entry tables: three multiplications per channel instead of a log and an exp.
 void JitterStains(const ColorAugmentOptions& options, DeterministicRng& rng, RgbImage& image) {
   static const Matrix kStains = StainMatrix();
   static const Matrix kUnmix = Inverse(kStains);
@@ -44,21 +48,32 @@ void JitterStains(const ColorAugmentOptions& options, DeterministicRng& rng, Rgb
     scale[i] = rng.Uniform(1 - options.hed_scale, 1 + options.hed_scale);
     shift[i] = rng.Uniform(-options.hed_shift, options.hed_shift);
   }
-  // Optical density of each 8-bit value; +1 keeps log finite for black.
-  std::array<double, 256> od;
-  for (int v = 0; v < 256; ++v) od[v] = -std::log((v + 1) / 256.0);
+  Matrix affine{};
+  std::array<double, 3> offset{};
+  for (int c = 0; c < 3; ++c) {
+    for (int s = 0; s < 3; ++s) {
+      for (int k = 0; k < 3; ++k) affine[k][c] += kUnmix[k][s] * scale[s] * kStains[s][c];
+      offset[c] += shift[s] * kStains[s][c];
+    }
+  }
+  // factor[k][c][v]: exp(-od(v) * A[k][c]), od(v) = -ln((v + 1) / 256); +1 keeps black finite.
+  std::array<std::array<std::array<float, 256>, 3>, 3> factor;
+  for (int k = 0; k < 3; ++k) {
+    for (int c = 0; c < 3; ++c) {
+      for (int v = 0; v < 256; ++v) {
+        const double od = -std::log((v + 1) / 256.0);
+        factor[k][c][v] = static_cast<float>(std::exp(-od * affine[k][c]));
+      }
+    }
+  }
+  std::array<float, 3> gain;
+  for (int c = 0; c < 3; ++c) gain[c] = static_cast<float>(256.0 * std::exp(-offset[c]));
   for (std::size_t i = 0; i < image.pixels.size(); i += 3) {
     std::uint8_t* p = &image.pixels[i];
-    const double rgb_od[3] = {od[p[0]], od[p[1]], od[p[2]]};
-    double stain[3];
-    for (int s = 0; s < 3; ++s) {
-      stain[s] = rgb_od[0] * kUnmix[0][s] + rgb_od[1] * kUnmix[1][s] + rgb_od[2] * kUnmix[2][s];
-      stain[s] = stain[s] * scale[s] + shift[s];
-    }
+    const std::uint8_t r = p[0], g = p[1], b = p[2];
     for (int c = 0; c < 3; ++c) {
-      const double out_od = stain[0] * kStains[0][c] + stain[1] * kStains[1][c] + stain[2] * kStains[2][c];
-      const double value = 256.0 * std::exp(-out_od) - 1.0;
-      p[c] = static_cast<std::uint8_t>(std::clamp(std::lround(value), 0L, 255L));
+      const float value = gain[c] * factor[0][c][r] * factor[1][c][g] * factor[2][c][b] - 1.0f;
+      p[c] = static_cast<std::uint8_t>(std::clamp(value + 0.5f, 0.0f, 255.0f));
     }
   }
 }
