@@ -1,0 +1,286 @@
+// bench-aggregation: how fast the coordinator folds model updates, and how much memory it needs.
+//
+// A 25M-parameter float32 model (default; --params) is split into 20 tensors plus BatchNorm-style
+// buffers. Each configuration runs in a fresh child process (so peak RSS is its own) that builds
+// the global model, then for every simulated site writes an update *into one reused buffer*
+// (global + noise, as the bytes would arrive from the network), parses, validates and folds it,
+// and finally produces the new global model. Reported per configuration:
+//   - GB/s of update data through parse + validate + fold, and fold alone;
+//   - SHA-256 of the payload (done once per update for the audit log) separately;
+//   - peak RSS above the process's baseline, in model sizes.
+// The baseline, in its own child of the same run: a plain loop acc[i] += w * x[i] over the same
+// bytes (float32 and float64 accumulators), the memory-bandwidth ceiling for a fold.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pancaim/common/progress.h"
+#include "pancaim/coordinator/aggregator.h"
+#include "pancaim/coordinator/safetensors_buffer.h"
+#include "pancaim/crypto/sha256.h"
+
+namespace pc = pancaim::coordinator;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Peak resident set size of this process so far, in bytes (VmHWM).
+std::uint64_t PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+// The benchmark model: 20 equal float32 weight tensors, a BatchNorm's running stats and counter.
+std::string MakeGlobalBytes(std::int64_t params) {
+  const std::int64_t per_tensor = params / 20;
+  std::vector<std::string> data;
+  std::vector<pancaim::protocol::TensorView> views;
+  std::uint32_t state = 12345;
+  auto next = [&] {  // xorshift32: cheap, deterministic
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return static_cast<float>(state) * 2.3283064e-10f - 0.5f;
+  };
+  for (int t = 0; t < 20; ++t) {
+    std::string bytes(per_tensor * 4, '\0');
+    float* f = reinterpret_cast<float*>(bytes.data());
+    for (std::int64_t i = 0; i < per_tensor; ++i) f[i] = next();
+    data.push_back(std::move(bytes));
+  }
+  data.push_back(std::string(64 * 4, '\0'));  // running_mean
+  data.push_back(std::string(64 * 4, '\0'));  // running_var
+  data.push_back(std::string(8, '\0'));       // num_batches_tracked
+  for (int t = 0; t < 20; ++t) {
+    views.push_back({"layer" + std::to_string(t) + ".weight", pancaim::protocol::DType::kF32,
+                     {per_tensor}, data[t]});
+  }
+  views.push_back({"bn.running_mean", pancaim::protocol::DType::kF32, {64}, data[20]});
+  views.push_back({"bn.running_var", pancaim::protocol::DType::kF32, {64}, data[21]});
+  views.push_back({"bn.num_batches_tracked", pancaim::protocol::DType::kI64, {}, data[22]});
+  auto bytes = pancaim::protocol::SerializeSafetensors(views);
+  PANCAIM_CHECK(bytes.ok()) << bytes.status();
+  return std::move(bytes).value();
+}
+
+// Writes update `site` into `buffer` (same layout as the global model): global + small noise.
+void FillUpdate(const pancaim::protocol::SafetensorsView& global, std::string& buffer,
+                const pancaim::protocol::SafetensorsView& update_layout, int site) {
+  std::uint32_t state = 777u + static_cast<std::uint32_t>(site) * 2654435761u;
+  for (std::size_t t = 0; t < global.tensors().size(); ++t) {
+    const auto& g = global.tensors()[t];
+    char* dst = buffer.data() + (update_layout.tensors()[t].data.data() - buffer.data());
+    if (g.dtype != pancaim::protocol::DType::kF32) {
+      std::memcpy(dst, g.data.data(), g.data.size());
+      continue;
+    }
+    const float* gf = reinterpret_cast<const float*>(g.data.data());
+    float* out = reinterpret_cast<float*>(dst);
+    for (std::int64_t i = 0; i < g.NumElements(); ++i) {
+      state ^= state << 13;
+      state ^= state >> 17;
+      state ^= state << 5;
+      out[i] = gf[i] + (static_cast<float>(state) * 2.3283064e-10f - 0.5f) * 1e-3f;
+    }
+  }
+}
+
+struct ChildArgs {
+  std::string mode;  // "baseline" or a strategy name
+  std::string accumulator = "float32";
+  int updates = 10;
+  std::int64_t params = 25'000'000;
+};
+
+int RunChild(const ChildArgs& args) {
+  const std::uint64_t rss_start = PeakRssBytes();
+  auto global = std::make_shared<const pc::SafetensorsBuffer>(
+      std::move(pc::SafetensorsBuffer::FromBytes(MakeGlobalBytes(args.params))).value());
+  const std::uint64_t model_bytes = global->bytes().size();
+  std::uint64_t data_bytes = 0;
+  for (const auto& t : global->view().tensors()) data_bytes += t.data.size();
+
+  // One reused network buffer, as the transport would hand us.
+  std::string buffer = global->bytes();
+  auto layout_view = pancaim::protocol::SafetensorsView::Parse(buffer);
+  nlohmann::json out = {{"mode", args.mode}, {"accumulator", args.accumulator},
+                        {"updates", args.updates}, {"model_bytes", model_bytes}};
+  pancaim::ProgressDisplay progress(args.mode + " x" + std::to_string(args.updates), args.updates);
+
+  if (args.mode == "baseline") {
+    std::vector<float> acc32(data_bytes / 4, 0.0f);
+    std::vector<double> acc64(data_bytes / 4, 0.0);
+    double t32 = 0, t64 = 0;
+    for (int site = 0; site < args.updates; ++site) {
+      FillUpdate(global->view(), buffer, *layout_view, site);
+      const float w = static_cast<float>(10 + site);
+      auto t0 = Clock::now();
+      std::size_t offset = 0;
+      for (const auto& t : layout_view->tensors()) {
+        if (t.dtype != pancaim::protocol::DType::kF32) continue;
+        const float* x = reinterpret_cast<const float*>(t.data.data());
+        float* a = acc32.data() + offset;
+        for (std::int64_t i = 0; i < t.NumElements(); ++i) a[i] += w * x[i];
+        offset += t.NumElements();
+      }
+      auto t1 = Clock::now();
+      offset = 0;
+      for (const auto& t : layout_view->tensors()) {
+        if (t.dtype != pancaim::protocol::DType::kF32) continue;
+        const float* x = reinterpret_cast<const float*>(t.data.data());
+        double* a = acc64.data() + offset;
+        for (std::int64_t i = 0; i < t.NumElements(); ++i) a[i] += double(w) * x[i];
+        offset += t.NumElements();
+      }
+      auto t2 = Clock::now();
+      t32 += Seconds(t0, t1);
+      t64 += Seconds(t1, t2);
+      progress.Advance();
+    }
+    progress.Finish();
+    // Keep the sums observable so the loops are not optimised away.
+    out["checksum"] = double(acc32[acc32.size() / 2]) + acc64[acc64.size() / 3];
+    out["baseline_f32_gbps"] = double(data_bytes) * args.updates / t32 / 1e9;
+    out["baseline_f64_gbps"] = double(data_bytes) * args.updates / t64 / 1e9;
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+
+  nlohmann::json options = {};
+  if (args.mode == "fedavg" || args.mode == "fedadam") options["accumulator"] = args.accumulator;
+  auto spec = pc::ParseStrategySpec(args.mode, options);
+  if (!spec.ok()) {
+    std::cerr << spec.status() << "\n";
+    return 2;
+  }
+  auto aggregator =
+      std::move(pc::Aggregator::Create(*spec, std::filesystem::temp_directory_path() /
+                                                  ("bench-spill-" + std::to_string(getpid()))))
+          .value();
+  PANCAIM_CHECK(aggregator->BeginRound(global).ok());
+  double t_validate = 0, t_fold = 0, t_sha = 0;
+  for (int site = 0; site < args.updates; ++site) {
+    FillUpdate(global->view(), buffer, *layout_view, site);
+    auto t0 = Clock::now();
+    auto view = pancaim::protocol::SafetensorsView::Parse(buffer);
+    PANCAIM_CHECK(view.ok()) << view.status();
+    auto checked = pc::ValidateUpdate(aggregator->layout(), global->view(), *view,
+                                      "site-" + std::to_string(site), 10 + site,
+                                      aggregator->validation_options());
+    PANCAIM_CHECK(checked.ok()) << checked.status();
+    auto t1 = Clock::now();
+    PANCAIM_CHECK(aggregator->Fold(*checked).ok());
+    auto t2 = Clock::now();
+    const std::string sha = pancaim::crypto::Sha256Hex(buffer);
+    auto t3 = Clock::now();
+    t_validate += Seconds(t0, t1);
+    t_fold += Seconds(t1, t2);
+    t_sha += Seconds(t2, t3);
+    progress.Advance();
+  }
+  auto t0 = Clock::now();
+  auto next = aggregator->FinishRound();
+  auto t1 = Clock::now();
+  PANCAIM_CHECK(next.ok()) << next.status();
+  progress.Finish();
+  const double total = double(data_bytes) * args.updates;
+  out["validate_fold_gbps"] = total / (t_validate + t_fold) / 1e9;
+  out["fold_gbps"] = total / t_fold / 1e9;
+  out["validate_gbps"] = total / t_validate / 1e9;
+  out["sha256_gbps"] = total / t_sha / 1e9;
+  out["finish_seconds"] = Seconds(t0, t1);
+  out["peak_rss_model_sizes"] = double(PeakRssBytes() - rss_start) / double(model_bytes);
+  std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+// Runs this binary as a child with `args` and returns the JSON line it prints.
+nlohmann::json RunInChild(const std::string& self, const std::string& args) {
+  const std::string command = self + " --child " + args;
+  FILE* pipe = popen(command.c_str(), "r");
+  PANCAIM_CHECK(pipe != nullptr) << "cannot run " << command;
+  std::string text;
+  char chunk[4096];
+  while (std::fgets(chunk, sizeof(chunk), pipe) != nullptr) text += chunk;
+  const int rc = pclose(pipe);
+  if (rc != 0) {
+    std::cerr << "child failed (" << rc << "): " << command << "\n";
+    std::exit(1);
+  }
+  return nlohmann::json::parse(text);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Fold model updates the way the coordinator does and compare with a plain "
+               "acc += w*x memory-bandwidth loop over the same bytes; report GB/s and peak memory"};
+  ChildArgs child;
+  bool is_child = false;
+  std::vector<int> counts = {10, 50};
+  bool robust = false;
+  app.add_option("--params", child.params, "Parameters of the float32 model")->capture_default_str();
+  app.add_option("--updates", counts, "Numbers of site updates to fold")->capture_default_str();
+  app.add_flag("--robust", robust, "Also run median (holds all updates; slow)");
+  app.add_flag("--child", is_child, "Internal: run one configuration")->group("");
+  app.add_option("--mode", child.mode, "Internal")->group("");
+  app.add_option("--accumulator", child.accumulator, "Internal")->group("");
+  app.add_option("--count", child.updates, "Internal")->group("");
+  CLI11_PARSE(app, argc, argv);
+  if (is_child) return RunChild(child);
+
+  const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
+  const std::string common = " --params " + std::to_string(child.params);
+  std::printf("model: %lld float32 parameters (%.1f MB); each configuration in a fresh process\n",
+              static_cast<long long>(child.params), child.params * 4 / 1e6);
+  for (int count : counts) {
+    auto base = RunInChild(self, "--mode baseline --count " + std::to_string(count) + common);
+    std::printf("\n%d updates: baseline acc += w*x  f32 acc %.2f GB/s, f64 acc %.2f GB/s\n", count,
+                base["baseline_f32_gbps"].get<double>(), base["baseline_f64_gbps"].get<double>());
+    std::printf("  %-22s %12s %9s %9s %8s %9s %10s\n", "strategy", "valid+fold", "fold", "ratio",
+                "sha256", "finish", "peak RSS");
+    struct Config {
+      std::string mode, accumulator;
+    };
+    std::vector<Config> configs = {{"fedavg", "float32"}, {"fedavg", "float64"}, {"fedadam", "float32"}};
+    if (robust) configs.push_back({"median", "float32"});
+    for (const Config& config : configs) {
+      auto r = RunInChild(self, "--mode " + config.mode + " --accumulator " + config.accumulator +
+                                    " --count " + std::to_string(count) + common);
+      const double baseline = config.accumulator == "float64" ? base["baseline_f64_gbps"].get<double>()
+                                                              : base["baseline_f32_gbps"].get<double>();
+      std::printf("  %-22s %7.2f GB/s %4.2f GB/s %8.0f%% %5.2f GB/s %7.3f s %6.2f x model\n",
+                  (config.mode + " (" + config.accumulator + ")").c_str(),
+                  r["validate_fold_gbps"].get<double>(), r["fold_gbps"].get<double>(),
+                  100.0 * r["validate_fold_gbps"].get<double>() / baseline,
+                  r["sha256_gbps"].get<double>(), r["finish_seconds"].get<double>(),
+                  r["peak_rss_model_sizes"].get<double>());
+    }
+  }
+  std::printf("\nratio = (parse + validate + fold) throughput / baseline loop with the same "
+              "accumulator type, same run.\npeak RSS = VmHWM growth of the child process, in sizes "
+              "of the model file; includes the global model, the reused update buffer, the "
+              "accumulator and the output model.\n");
+  return 0;
+}

@@ -1,0 +1,99 @@
+// AggregationRound: the seam between the round state machine (which talks to sites) and the
+// aggregation library. It takes site updates one at a time, as they arrive, applies every
+// round-level and content check, and folds the accepted ones into the run's Aggregator.
+//
+// Round-level checks, before the payload is even parsed: run id and round number current (a
+// replayed update from an old round is refused), the base model version (SHA-256 of the global
+// model sent for this round) equal to the one sent, the site among those selected (when a
+// selection is given), and at most one submission per site per round (a second one, whether the
+// first was accepted or rejected, is refused with AlreadyExists). Then ValidateUpdate.
+// A rejection returns a Status naming the site and the reason, and leaves the aggregate untouched.
+//
+// Not thread-safe: owned by the round state machine's strand. Holds a pointer to the Aggregator,
+// which must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "pancaim/common/status.h"
+#include "pancaim/coordinator/aggregator.h"
+#include "pancaim/coordinator/safetensors_buffer.h"
+
+namespace pancaim::coordinator {
+
+// Identifies what a round expects from sites.
+struct RoundKey {
+  std::string run_id;
+  std::int64_t round = 0;
+  std::string base_model_sha256;  // SHA-256 of the global model sent for this round
+};
+
+// One update as it arrives. `site_id` comes from the site's certificate (never from the message);
+// the rest from the message header; `payload` is the safetensors bytes, borrowed for the call.
+struct UpdateEnvelope {
+  std::string site_id;
+  std::string run_id;
+  std::int64_t round = 0;
+  std::string base_model_sha256;
+  double sample_count = 0;
+  std::string_view payload;
+};
+
+// What was accepted, for the audit log and the round's metrics.
+struct UpdateReceipt {
+  std::string site_id;
+  std::uint64_t bytes = 0;
+  std::string sha256;          // of the payload
+  double sample_count = 0;
+  double delta_l2_norm = -1;   // -1 when not computed
+};
+
+struct AggregationRoundOptions {
+  std::set<std::string> selected_sites;  // empty: any site may submit
+  double max_delta_norm = 0;             // refuse updates whose delta norm exceeds this; 0 = off
+  protocol::SafetensorsLimits payload_limits;
+};
+
+class AggregationRound {
+ public:
+  // Opens round `key.round` over `global` on `aggregator` (BeginRound). `key.base_model_sha256`
+  // must be global->Sha256() (checked: it is the caller's bookkeeping).
+  static StatusOr<std::unique_ptr<AggregationRound>> Open(
+      RoundKey key, std::shared_ptr<const SafetensorsBuffer> global, Aggregator* aggregator,
+      AggregationRoundOptions options = {});
+
+  // Checks and folds one update. Errors: FailedPrecondition (wrong run, old or future round,
+  // wrong base model, site not selected, round closed), AlreadyExists (second submission),
+  // InvalidArgument/OutOfRange (content), ResourceExhausted/Unavailable (spilling to disk).
+  StatusOr<UpdateReceipt> Submit(const UpdateEnvelope& update);
+
+  // Produces the next global model and closes the round; FailedPrecondition with no accepted
+  // update. Submit after Close is refused.
+  StatusOr<SafetensorsBuffer> Close();
+
+  const RoundKey& key() const { return key_; }
+  int accepted() const { return accepted_; }
+  int rejected() const { return rejected_; }
+  double accepted_weight() const { return aggregator_->folded_weight(); }
+  // Sites that submitted (accepted or rejected).
+  const std::set<std::string>& submitted_sites() const { return submitted_; }
+
+ private:
+  AggregationRound(RoundKey key, Aggregator* aggregator, AggregationRoundOptions options)
+      : key_(std::move(key)), aggregator_(aggregator), options_(std::move(options)) {}
+  Status CheckEnvelope(const UpdateEnvelope& update) const;
+
+  RoundKey key_;
+  Aggregator* aggregator_;
+  AggregationRoundOptions options_;
+  std::set<std::string> submitted_;
+  int accepted_ = 0;
+  int rejected_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace pancaim::coordinator

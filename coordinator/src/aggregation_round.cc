@@ -1,0 +1,89 @@
+#include "pancaim/coordinator/aggregation_round.h"
+
+#include "pancaim/crypto/sha256.h"
+
+namespace pancaim::coordinator {
+
+StatusOr<std::unique_ptr<AggregationRound>> AggregationRound::Open(
+    RoundKey key, std::shared_ptr<const SafetensorsBuffer> global, Aggregator* aggregator,
+    AggregationRoundOptions options) {
+  PANCAIM_CHECK(aggregator != nullptr && global != nullptr);
+  PANCAIM_CHECK(key.base_model_sha256 == global->Sha256())
+      << "RoundKey.base_model_sha256 is not the SHA-256 of the global model";
+  PANCAIM_RETURN_IF_ERROR(aggregator->BeginRound(std::move(global)));
+  return std::unique_ptr<AggregationRound>(
+      new AggregationRound(std::move(key), aggregator, std::move(options)));
+}
+
+Status AggregationRound::CheckEnvelope(const UpdateEnvelope& update) const {
+  const std::string who = "update from site '" + update.site_id + "'";
+  if (closed_) {
+    return FailedPreconditionError(who + ": round " + std::to_string(key_.round) +
+                                   " is closed");
+  }
+  if (update.run_id != key_.run_id) {
+    return FailedPreconditionError(who + ": run '" + update.run_id + "' is not the current run '" +
+                                   key_.run_id + "'");
+  }
+  if (update.round != key_.round) {
+    return FailedPreconditionError(who + ": round " + std::to_string(update.round) +
+                                   " is not the current round " + std::to_string(key_.round) +
+                                   (update.round < key_.round ? " (replayed or stale update)" : ""));
+  }
+  if (update.base_model_sha256 != key_.base_model_sha256) {
+    return FailedPreconditionError(who + ": trained from model version " +
+                                   update.base_model_sha256 + ", the round sent " +
+                                   key_.base_model_sha256);
+  }
+  if (!options_.selected_sites.empty() && !options_.selected_sites.count(update.site_id)) {
+    return FailedPreconditionError(who + ": the site was not selected for round " +
+                                   std::to_string(key_.round));
+  }
+  if (submitted_.count(update.site_id)) {
+    return AlreadyExistsError(who + ": the site already submitted an update for round " +
+                              std::to_string(key_.round));
+  }
+  return Status::Ok();
+}
+
+StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
+  Status envelope = CheckEnvelope(update);
+  if (!envelope.ok()) {
+    ++rejected_;
+    return envelope;
+  }
+  // From here on the site has used its one submission for this round.
+  submitted_.insert(update.site_id);
+  auto result = [&]() -> StatusOr<UpdateReceipt> {
+    auto view = protocol::SafetensorsView::Parse(update.payload, options_.payload_limits);
+    if (!view.ok()) return view.status().WithContext("update from site '" + update.site_id + "'");
+    PANCAIM_ASSIGN_OR_RETURN(
+        ValidatedUpdate checked,
+        ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), *view, update.site_id,
+                       update.sample_count,
+                       aggregator_->validation_options(options_.max_delta_norm)));
+    PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
+    UpdateReceipt receipt;
+    receipt.site_id = update.site_id;
+    receipt.bytes = update.payload.size();
+    receipt.sha256 = crypto::Sha256Hex(update.payload);
+    receipt.sample_count = update.sample_count;
+    receipt.delta_l2_norm = checked.delta_l2_norm();
+    return receipt;
+  }();
+  if (result.ok()) {
+    ++accepted_;
+  } else {
+    ++rejected_;
+  }
+  return result;
+}
+
+StatusOr<SafetensorsBuffer> AggregationRound::Close() {
+  if (closed_) return FailedPreconditionError("round " + std::to_string(key_.round) + " is closed");
+  PANCAIM_ASSIGN_OR_RETURN(SafetensorsBuffer next, aggregator_->FinishRound());
+  closed_ = true;
+  return next;
+}
+
+}  // namespace pancaim::coordinator

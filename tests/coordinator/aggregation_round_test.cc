@@ -1,0 +1,169 @@
+#include "pancaim/coordinator/aggregation_round.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "pancaim/crypto/sha256.h"
+#include "test_models.h"
+
+namespace pancaim::coordinator {
+namespace {
+
+using protocol::DType;
+using testing::MakeModel;
+using testing::MakeModelBytes;
+using testing::ReadTensor;
+
+class AggregationRoundTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    global_ = MakeModel({{"w", DType::kF32, {2}, {1, 2}}, {"steps", DType::kI64, {}, {5}}});
+    auto spec = ParseStrategySpec("fedavg", {});
+    ASSERT_TRUE(spec.ok());
+    aggregator_ = std::move(Aggregator::Create(*spec)).value();
+    AggregationRoundOptions options;
+    options.selected_sites = {"a", "b", "c", "d"};
+    options.max_delta_norm = 1000;
+    auto round = AggregationRound::Open({"run-1", 3, global_->Sha256()}, global_,
+                                        aggregator_.get(), options);
+    ASSERT_TRUE(round.ok()) << round.status();
+    round_ = std::move(round).value();
+  }
+
+  UpdateEnvelope Envelope(const std::string& site, const std::string& payload) {
+    return {site, "run-1", 3, global_->Sha256(), 10, payload};
+  }
+
+  std::string Good(double a, double b) {
+    return MakeModelBytes({{"w", DType::kF32, {2}, {a, b}}, {"steps", DType::kI64, {}, {7}}});
+  }
+
+  // Accepts one update from "a" and checks the result is exactly it, proving rejected ones left
+  // the accumulator untouched.
+  void ExpectOnlyGoodUpdateCounted() {
+    const std::string good = Good(3, 4);
+    ASSERT_TRUE(round_->Submit(Envelope("a", good)).ok());
+    auto next = round_->Close();
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_EQ(ReadTensor(next->view(), "w"), (std::vector<double>{3, 4}));
+    EXPECT_EQ(round_->accepted(), 1);
+  }
+
+  void ExpectRejected(const UpdateEnvelope& update, StatusCode code, const std::string& words) {
+    auto receipt = round_->Submit(update);
+    ASSERT_FALSE(receipt.ok());
+    EXPECT_EQ(receipt.status().code(), code) << receipt.status();
+    EXPECT_NE(receipt.status().message().find("site '" + update.site_id + "'"), std::string::npos)
+        << receipt.status();
+    EXPECT_NE(receipt.status().message().find(words), std::string::npos) << receipt.status();
+  }
+
+  std::shared_ptr<const SafetensorsBuffer> global_;
+  std::unique_ptr<Aggregator> aggregator_;
+  std::unique_ptr<AggregationRound> round_;
+};
+
+TEST_F(AggregationRoundTest, AcceptsAndReportsReceipt) {
+  const std::string payload = Good(3, 4);
+  auto receipt = round_->Submit(Envelope("b", payload));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->site_id, "b");
+  EXPECT_EQ(receipt->bytes, payload.size());
+  EXPECT_EQ(receipt->sha256, crypto::Sha256Hex(payload));
+  EXPECT_NEAR(receipt->delta_l2_norm, std::sqrt(8.0), 1e-9);
+  auto next = round_->Close();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(ReadTensor(next->view(), "steps"), std::vector<double>{7});
+  EXPECT_EQ(round_->Submit(Envelope("c", payload)).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(AggregationRoundTest, RejectsNaN) {
+  const std::string nan = MakeModelBytes(
+      {{"w", DType::kF32, {2}, {1, std::numeric_limits<double>::quiet_NaN()}},
+       {"steps", DType::kI64, {}, {7}}});
+  ExpectRejected(Envelope("b", nan), StatusCode::kInvalidArgument, "tensor 'w' element 1");
+  const std::string inf = MakeModelBytes(
+      {{"w", DType::kF32, {2}, {std::numeric_limits<double>::infinity(), 1}},
+       {"steps", DType::kI64, {}, {7}}});
+  ExpectRejected(Envelope("c", inf), StatusCode::kInvalidArgument, "finite");
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, RejectsWrongShapeDtypeNamesAndGarbage) {
+  ExpectRejected(Envelope("b", MakeModelBytes({{"w", DType::kF32, {3}, {1, 2, 3}},
+                                               {"steps", DType::kI64, {}, {7}}})),
+                 StatusCode::kInvalidArgument, "shape [3]");
+  ExpectRejected(Envelope("c", MakeModelBytes({{"w", DType::kF64, {2}, {1, 2}},
+                                               {"steps", DType::kI64, {}, {7}}})),
+                 StatusCode::kInvalidArgument, "dtype F64");
+  ExpectRejected(Envelope("d", MakeModelBytes({{"w", DType::kF32, {2}, {1, 2}}})),
+                 StatusCode::kInvalidArgument, "'steps' is missing");
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, RejectsExtraTensorAndUnparsablePayload) {
+  ExpectRejected(Envelope("b", MakeModelBytes({{"w", DType::kF32, {2}, {1, 2}},
+                                               {"steps", DType::kI64, {}, {7}},
+                                               {"x", DType::kF32, {1}, {1}}})),
+                 StatusCode::kInvalidArgument, "'x' is not part of the global model");
+  const std::string garbage("\x10\0\0\0\0\0\0\0{not json}xxxxxx", 24);
+  auto receipt = round_->Submit(Envelope("c", garbage));
+  EXPECT_FALSE(receipt.ok());
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, RejectsReplayFromAnOldRoundAndOtherRun) {
+  const std::string payload = Good(9, 9);  // envelopes borrow their payload
+  UpdateEnvelope old = Envelope("b", payload);
+  old.round = 2;
+  ExpectRejected(old, StatusCode::kFailedPrecondition, "replayed");
+  UpdateEnvelope other = Envelope("c", payload);
+  other.run_id = "run-0";
+  ExpectRejected(other, StatusCode::kFailedPrecondition, "not the current run");
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, RejectsDuplicate) {
+  ASSERT_TRUE(round_->Submit(Envelope("a", Good(3, 4))).ok());
+  ExpectRejected(Envelope("a", Good(100, 100)), StatusCode::kAlreadyExists, "already submitted");
+  auto next = round_->Close();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(ReadTensor(next->view(), "w"), (std::vector<double>{3, 4}));
+}
+
+TEST_F(AggregationRoundTest, ARejectedSiteCannotRetryInTheSameRound) {
+  const std::string nan = MakeModelBytes(
+      {{"w", DType::kF32, {2}, {std::numeric_limits<double>::quiet_NaN(), 1}},
+       {"steps", DType::kI64, {}, {7}}});
+  EXPECT_FALSE(round_->Submit(Envelope("b", nan)).ok());
+  ExpectRejected(Envelope("b", Good(3, 4)), StatusCode::kAlreadyExists, "already submitted");
+  EXPECT_EQ(round_->rejected(), 2);
+}
+
+TEST_F(AggregationRoundTest, RejectsWrongBaseModelVersionAndUnselectedSite) {
+  const std::string payload = Good(3, 4);
+  UpdateEnvelope stale = Envelope("b", payload);
+  stale.base_model_sha256 = crypto::Sha256Hex("an older model");
+  ExpectRejected(stale, StatusCode::kFailedPrecondition, "trained from model version");
+  ExpectRejected(Envelope("z", payload), StatusCode::kFailedPrecondition, "not selected");
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, RejectsNormAboveBoundAndBadSampleCount) {
+  ExpectRejected(Envelope("b", Good(1000, 1000)), StatusCode::kOutOfRange, "over the bound");
+  const std::string payload = Good(3, 4);
+  UpdateEnvelope zero = Envelope("c", payload);
+  zero.sample_count = 0;
+  ExpectRejected(zero, StatusCode::kInvalidArgument, "sample count");
+  ExpectOnlyGoodUpdateCounted();
+}
+
+TEST_F(AggregationRoundTest, CloseWithoutUpdatesFails) {
+  EXPECT_EQ(round_->Close().status().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace pancaim::coordinator
