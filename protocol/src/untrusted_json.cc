@@ -41,7 +41,7 @@ StatusOr<json> ParseUntrustedJson(std::string_view text, std::string_view what,
         }
         break;
       case json::parse_event_t::value:
-        break;
+        break;  // nlohmann itself refuses numbers beyond a double's range (1e400)
     }
     return true;
   };

@@ -14,7 +14,7 @@ namespace pancaim::protocol::internal {
 // Parses `text` as one JSON document, refusing (InvalidArgument, message starting with `what`):
 // syntax errors (with the byte offset), nesting deeper than `max_depth`, and duplicate keys in
 // any object (nlohmann would otherwise keep the last one silently, so two readers could disagree
-// about what a header says). Never throws.
+// about what a header says). Numbers beyond a double's range are syntax errors. Never throws.
 StatusOr<nlohmann::json> ParseUntrustedJson(std::string_view text, std::string_view what,
                                             std::size_t max_depth);
 

@@ -231,6 +231,8 @@ TEST(Messages, UntrustedJsonIsRefusedCleanly) {
   EXPECT_THAT(ParseMessageHeader("[]").status().message(), HasSubstr("not a JSON object"));
   EXPECT_THAT(ParseMessageHeader(R"({"type":"bye","type":"hello"})").status().message(),
               HasSubstr("duplicate key 'type'"));
+  EXPECT_THAT(ParseMessageHeader(R"({"type":"bye","x":1e400})").status().message(),
+              HasSubstr("number overflow"));
   EXPECT_THAT(ParseMessageHeader(std::string(10000, '[')).status().message(),
               HasSubstr("nesting deeper than"));
 }
