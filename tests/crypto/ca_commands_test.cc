@@ -1,6 +1,9 @@
 // The pancaim-ca subcommands end to end in a temporary folder (the tool's main only parses).
 #include "ca_commands.h"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -87,6 +90,28 @@ TEST(CaCommandsTest, PassphraseFileIsReadAndEmptyOneRefused) {
   EXPECT_FALSE(ResolvePassphrase((folder.path() / "empty").string()).ok());
   EXPECT_EQ(ResolvePassphrase((folder.path() / "missing").string()).status().code(),
             StatusCode::kNotFound);
+}
+
+// The real binary: --help works, errors are one line on stderr with exit status 1.
+TEST(CaToolTest, BinaryReportsErrorsWithExitStatus1) {
+  std::string tool = std::string(PANCAIM_BINARY_DIR) + "/bin/pancaim-ca";
+  if (!fs::exists(tool)) GTEST_SKIP() << tool << " not built";
+  testing::TempFolder folder;
+  fs::path log = folder.path() / "out.txt";
+  auto run = [&](const std::string& arguments) {
+    std::string command = tool + " " + arguments + " > " + log.string() + " 2>&1";
+    int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(run("--help"), 0);
+  EXPECT_THAT(*ReadFile(log), HasSubstr("request"));
+  std::string ca = "--ca-dir " + (folder.path() / "ca").string();
+  EXPECT_EQ(run("init " + ca), 0);
+  EXPECT_EQ(run("init " + ca), 1);
+  EXPECT_THAT(*ReadFile(log), HasSubstr("pancaim-ca: error: ALREADY_EXISTS"));
+  EXPECT_EQ(run("revoke nobody " + ca), 1);
+  EXPECT_THAT(*ReadFile(log), HasSubstr("NOT_FOUND"));
+  EXPECT_NE(run("frobnicate"), 0);
 }
 
 }  // namespace
