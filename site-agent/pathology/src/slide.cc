@@ -33,9 +33,10 @@ Slide& Slide::operator=(Slide&&) noexcept = default;
 
 StatusOr<std::unique_ptr<Slide>> Slide::Open(const std::filesystem::path& path) {
   std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return NotFoundError(Quoted(path) + ": no such file");
   if (!std::filesystem::is_regular_file(path, ec)) {
     // MIRAX and some other formats are a file plus a folder; OpenSlide always opens the file.
-    return NotFoundError(Quoted(path) + ": no such file");
+    return InvalidArgumentError(Quoted(path) + ": not a regular file (give the slide file itself)");
   }
   // OpenSlide says only "not recognised" for a cut-off TIFF; look at its structure first so the
   // site's data manager learns the file is truncated rather than of the wrong kind.

@@ -43,6 +43,13 @@ TEST(SlideTest, MissingFileIsNotFound) {
   EXPECT_THAT(slide.status().message(), HasSubstr("absent.svs"));
 }
 
+TEST(SlideTest, FolderIsNotASlide) {
+  auto slide = Slide::Open(testfiles::TempDir());
+  ASSERT_FALSE(slide.ok());
+  EXPECT_EQ(slide.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(slide.status().message(), HasSubstr("not a regular file"));
+}
+
 TEST(SlideTest, FileOpenSlideCannotOpenIsInvalidArgumentNamingIt) {
   auto slide = Slide::Open(testfiles::NotASlide());
   ASSERT_FALSE(slide.ok());
