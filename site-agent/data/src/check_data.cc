@@ -116,8 +116,19 @@ StatusOr<CheckDataReport> RunCheckData(const SiteConfig& config, const CheckData
   return finish();
 }
 
+StatusOr<std::vector<std::unique_ptr<ModalityChecker>>> MakeModalityCheckers(
+    const SiteConfig& config) {
+  std::vector<std::unique_ptr<ModalityChecker>> checkers;
+  checkers.push_back(MakeCtChecker(config));
+  checkers.push_back(MakeSlideChecker(config));
+  PANCAIM_ASSIGN_OR_RETURN(std::unique_ptr<ModalityChecker> vcf, MakeVcfChecker(config));
+  checkers.push_back(std::move(vcf));
+  return checkers;
+}
+
 StatusOr<CheckDataReport> RunCheckData(const SiteConfig& config, const CheckDataOptions& options) {
-  return RunCheckData(config, options, MakeModalityCheckers(config));
+  PANCAIM_ASSIGN_OR_RETURN(auto checkers, MakeModalityCheckers(config));
+  return RunCheckData(config, options, std::move(checkers));
 }
 
 }  // namespace pancaim::sitedata

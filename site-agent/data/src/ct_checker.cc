@@ -64,18 +64,4 @@ std::unique_ptr<ModalityChecker> MakeCtChecker(const SiteConfig& config) {
   return std::make_unique<CtChecker>(config);
 }
 
-std::vector<std::unique_ptr<ModalityChecker>> MakeModalityCheckers(const SiteConfig& config) {
-  std::vector<std::unique_ptr<ModalityChecker>> checkers;
-  checkers.push_back(MakeCtChecker(config));
-  // Seams for the whole-slide (OpenSlide) and VCF (HTSlib) readers: replaced by real checkers once
-  // site-agent/pathology and site-agent/genomics provide their libraries.
-  checkers.push_back(std::make_unique<UnavailableChecker>(
-      "pathology", "whole-slide reader not integrated into check-data yet",
-      [](const PatientRecord& p) { return !p.slide_paths.empty(); }));
-  checkers.push_back(std::make_unique<UnavailableChecker>(
-      "genomics", "VCF reader not integrated into check-data yet",
-      [](const PatientRecord& p) { return p.vcf_path.has_value(); }));
-  return checkers;
-}
-
 }  // namespace pancaim::sitedata

@@ -45,8 +45,14 @@ TEST(CheckData, CleanSiteReadsEverything) {
   ASSERT_EQ(ct.histograms.size(), 3u);
   EXPECT_EQ(ct.histograms[1].total(), 3);  // slice spacing
   const ModalityReport& pathology = Section(*report, "pathology");
-  EXPECT_FALSE(pathology.checked);
-  EXPECT_EQ(pathology.patients, 1);
+  EXPECT_TRUE(pathology.checked);
+  EXPECT_EQ(pathology.patients_ok, 1);
+  EXPECT_EQ(pathology.files_read, 1);
+  EXPECT_EQ(pathology.counts.at("vendor generic-tiff"), 1);
+  const ModalityReport& genomics = Section(*report, "genomics");
+  EXPECT_EQ(genomics.patients_ok, 1);
+  EXPECT_EQ(genomics.counts.at("mutated KRAS"), 1);
+  EXPECT_EQ(genomics.labels.pdac, 1);
   const ModalityReport& clinical = Section(*report, "clinical");
   EXPECT_EQ(clinical.patients, 4);
   EXPECT_TRUE(clinical.extra.contains("normalisation_on_training_split"));
@@ -65,7 +71,7 @@ TEST(CheckData, LenientModeSkipsAndReportsBadRecords) {
   StatusOr<CheckDataReport> report = RunCheckData(*config, Quiet(false));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->stopped.ok());
-  EXPECT_EQ(report->manifest_rows, 9u);
+  EXPECT_EQ(report->manifest_rows, 10u);
   ASSERT_EQ(report->manifest_issues.size(), 2u);  // duplicate P01, P07 without data
   EXPECT_NE(report->manifest_issues[0].message.find("duplicate"), std::string::npos);
   EXPECT_NE(report->manifest_issues[1].message.find("no data"), std::string::npos);
@@ -82,13 +88,20 @@ TEST(CheckData, LenientModeSkipsAndReportsBadRecords) {
   ASSERT_EQ(clinical.failures.size(), 1u);
   EXPECT_NE(clinical.failures[0].ToString().find("manifest.csv:8:9 (age): patient P06: not a number"),
             std::string::npos);
-  EXPECT_EQ(report->TotalProblems(), 5);
+  const ModalityReport& pathology = Section(*report, "pathology");
+  ASSERT_EQ(pathology.failures.size(), 1u);
+  EXPECT_NE(pathology.failures[0].file.find("missing.tiff"), std::string::npos);
+  const ModalityReport& genomics = Section(*report, "genomics");
+  ASSERT_EQ(genomics.failures.size(), 1u);
+  EXPECT_NE(genomics.failures[0].message.find("index"), std::string::npos)
+      << genomics.failures[0].message;
+  EXPECT_EQ(report->TotalProblems(), 7);
 
   const std::string text = report->ToText();
   EXPECT_NE(text.find("FAILED"), std::string::npos);
-  EXPECT_NE(text.find("5 problem(s) found"), std::string::npos);
+  EXPECT_NE(text.find("7 problem(s) found"), std::string::npos);
   const nlohmann::json json = report->ToJson();
-  EXPECT_EQ(json.at("problems"), 5);
+  EXPECT_EQ(json.at("problems"), 7);
   EXPECT_FALSE(json.at("ok").get<bool>());
   EXPECT_EQ(json.at("modalities").at("ct").at("failures").size(), 2u);
   EXPECT_EQ(json.at("modalities").at("ct").at("histograms").size(), 3u);

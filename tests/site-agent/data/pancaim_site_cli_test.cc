@@ -39,7 +39,7 @@ TEST(PancaimSiteCli, ExitCodesAndJson) {
   EXPECT_EQ(lenient.exit_code, 0);
   const auto json = nlohmann::json::parse(lenient.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(json.is_discarded()) << lenient.out;
-  EXPECT_EQ(json.at("problems"), 5);
+  EXPECT_EQ(json.at("problems"), 7);
   EXPECT_EQ(RunSite("check-data --no-progress --strict " + config).exit_code, 1);
   EXPECT_EQ(RunSite("check-data --config /nonexistent.json").exit_code, 105);  // CLI11: file missing
   Result help = RunSite("--help");

@@ -24,7 +24,7 @@ struct CheckDataOptions {
 StatusOr<CheckDataReport> RunCheckData(const SiteConfig& config, const CheckDataOptions& options,
                                        std::vector<std::unique_ptr<ModalityChecker>> checkers);
 
-// As above with MakeModalityCheckers(config).
+// As above with MakeModalityCheckers(config); also fails when those cannot be made.
 StatusOr<CheckDataReport> RunCheckData(const SiteConfig& config, const CheckDataOptions& options);
 
 }  // namespace pancaim::sitedata

@@ -45,7 +45,8 @@ class ModalityChecker {
   }
 };
 
-// A checker for a modality this build has no reader for: counts patients, reads nothing.
+// A checker for a modality this build has no reader for: counts patients, reads nothing. (Kept
+// for builds or modalities without a reader; every modality of the manifest has one today.)
 class UnavailableChecker : public ModalityChecker {
  public:
   UnavailableChecker(std::string modality, std::string reason,
@@ -67,7 +68,18 @@ class UnavailableChecker : public ModalityChecker {
 // mask; histograms of in-plane spacing, slice thickness and slice count; counts per format.
 std::unique_ptr<ModalityChecker> MakeCtChecker(const SiteConfig& config);
 
-// The checkers of this build, in report order: ct, pathology, genomics.
-std::vector<std::unique_ptr<ModalityChecker>> MakeModalityCheckers(const SiteConfig& config);
+// Whole slides: InspectSlide (OpenSlide) on each slide with the site's pathology settings;
+// histograms of level-0 resolution, tissue fraction and tissue tiles; counts per vendor.
+std::unique_ptr<ModalityChecker> MakeSlideChecker(const SiteConfig& config);
+
+// VCF/BCF: InspectVcf (HTSlib) over the site's gene panel (genomics.bed_path, else the shipped
+// PDAC panel); counts per format/index, contig naming and mutated gene. Errors: the BED file
+// cannot be read.
+StatusOr<std::unique_ptr<ModalityChecker>> MakeVcfChecker(const SiteConfig& config);
+
+// The checkers of this build, in report order: ct, pathology, genomics. Errors: those of
+// MakeVcfChecker.
+StatusOr<std::vector<std::unique_ptr<ModalityChecker>>> MakeModalityCheckers(
+    const SiteConfig& config);
 
 }  // namespace pancaim::sitedata
