@@ -66,7 +66,8 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
     UpdateReceipt receipt;
     receipt.site_id = update.site_id;
     receipt.bytes = update.payload.size();
-    receipt.sha256 = crypto::Sha256Hex(update.payload);
+    receipt.sha256 = update.payload_sha256.empty() ? crypto::Sha256Hex(update.payload)
+                                                   : update.payload_sha256;
     receipt.sample_count = update.sample_count;
     receipt.delta_l2_norm = checked.delta_l2_norm();
     return receipt;

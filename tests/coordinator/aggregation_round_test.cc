@@ -33,7 +33,7 @@ class AggregationRoundTest : public ::testing::Test {
   }
 
   UpdateEnvelope Envelope(const std::string& site, const std::string& payload) {
-    return {site, "run-1", 3, global_->Sha256(), 10, payload};
+    return {site, "run-1", 3, global_->Sha256(), 10, payload, ""};
   }
 
   std::string Good(double a, double b) {
@@ -73,6 +73,10 @@ TEST_F(AggregationRoundTest, AcceptsAndReportsReceipt) {
   EXPECT_EQ(receipt->bytes, payload.size());
   EXPECT_EQ(receipt->sha256, crypto::Sha256Hex(payload));
   EXPECT_NEAR(receipt->delta_l2_norm, std::sqrt(8.0), 1e-9);
+  // A digest the transport already computed is used as given.
+  UpdateEnvelope hashed = Envelope("c", payload);
+  hashed.payload_sha256 = crypto::Sha256Hex(payload);
+  EXPECT_EQ(round_->Submit(hashed)->sha256, hashed.payload_sha256);
   auto next = round_->Close();
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(ReadTensor(next->view(), "steps"), std::vector<double>{7});

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "pancaim/common/files.h"
+#include "pancaim/crypto/sha256.h"
 #include "pancaim/coordinator/aggregation_round.h"
 #include "test_models.h"
 
@@ -204,7 +205,7 @@ class ToyFederation {
       }
       const std::string payload = MakeModelBytes(tensors);
       auto receipt = (*round)->Submit({"site-" + std::to_string(site), "toy", round_, global_->Sha256(),
-                                       double(50 + 10 * site), payload});
+                                       double(50 + 10 * site), payload, crypto::Sha256Hex(payload)});
       ASSERT_TRUE(receipt.ok()) << receipt.status();
     }
     auto next = (*round)->Close();
