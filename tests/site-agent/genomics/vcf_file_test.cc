@@ -85,6 +85,13 @@ TEST(VcfFileTest, UncompressedOrMissingOrForeignFilesAreRefused) {
   EXPECT_THAT(foreign.status().message(), HasSubstr("notes.vcf.gz"));
 }
 
+TEST(VcfFileTest, BgzippedGarbageIsNotAVcf) {
+  const auto path = testdata::Write("garbage.vcf.gz", "\x01\x02 not a variant file\n", IndexKind::kNone);
+  auto vcf = VcfFile::Open(path);
+  ASSERT_FALSE(vcf.ok());
+  EXPECT_THAT(vcf.status().message(), HasSubstr("garbage.vcf.gz"));
+}
+
 TEST(VcfFileTest, TruncatedFileIsDataLoss) {
   const auto path = testdata::Write("full.vcf.gz", testdata::TwoSampleVcf(true));
   std::ifstream in(path, std::ios::binary);

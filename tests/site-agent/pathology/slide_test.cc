@@ -58,6 +58,19 @@ TEST(SlideTest, FileOpenSlideCannotOpenIsInvalidArgumentNamingIt) {
   EXPECT_THAT(slide.status().message(), HasSubstr("not a whole-slide format"));
 }
 
+TEST(SlideTest, OrdinaryStrippedTiffIsNotASlide) {
+  testing::SyntheticSlideOptions options;
+  options.width = 256;
+  options.height = 128;
+  options.tiled = false;
+  const auto path = testfiles::TempDir() / "photo.tif";
+  ASSERT_TRUE(testing::WriteSyntheticSlide(path, options).ok());
+  auto slide = Slide::Open(path);
+  ASSERT_FALSE(slide.ok());
+  EXPECT_EQ(slide.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(slide.status().message(), HasSubstr("photo.tif"));
+}
+
 TEST(SlideTest, TruncatedTiffIsDataLossAtEveryCutPoint) {
   for (double fraction : {0.001, 0.2, 0.5, 0.9, 0.999}) {
     const auto path = testfiles::TruncatedCopy(fraction);

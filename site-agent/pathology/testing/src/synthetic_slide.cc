@@ -120,6 +120,27 @@ Status WriteLevel(TIFF* tif, const SyntheticSlideOptions& options, const std::ve
   return Status::Ok();
 }
 
+Status WriteStrippedImage(TIFF* tif, const SyntheticSlideOptions& options,
+                          const std::vector<Blob>& blobs, const std::string& name) {
+  TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, options.width);
+  TIFFSetField(tif, TIFFTAG_IMAGELENGTH, options.height);
+  TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 3);
+  TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+  TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+  TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 16);
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(options.width) * 3);
+  for (int y = 0; y < options.height; ++y) {
+    for (int x = 0; x < options.width; ++x) DrawPixel(blobs, x + 0.5, y + 0.5, options.seed, &row[3 * x]);
+    if (TIFFWriteScanline(tif, row.data(), y, 0) < 0) {
+      return InternalError("libtiff: cannot write a row of '" + name + "'");
+    }
+  }
+  if (!TIFFWriteDirectory(tif)) return InternalError("libtiff: cannot write a directory of '" + name + "'");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteSyntheticSlide(const std::filesystem::path& path, const SyntheticSlideOptions& options) {
@@ -128,6 +149,7 @@ Status WriteSyntheticSlide(const std::filesystem::path& path, const SyntheticSli
   std::unique_ptr<TIFF, TiffCloser> tif(TIFFOpen(path.c_str(), "w"));
   if (!tif) return InternalError("libtiff: cannot create '" + path.string() + "'");
   const std::vector<Blob> blobs = MakeBlobs(options);
+  if (!options.tiled) return WriteStrippedImage(tif.get(), options, blobs, path.string());
   for (int level = 0; level < options.levels; ++level) {
     PANCAIM_RETURN_IF_ERROR(WriteLevel(tif.get(), options, blobs, level, path.string()));
   }

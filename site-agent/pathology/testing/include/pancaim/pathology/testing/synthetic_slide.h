@@ -22,6 +22,9 @@ struct SyntheticSlideOptions {
   int jpeg_quality = 85;
   int tissue_blobs = 3;
   std::uint64_t seed = 1;
+  // false: level 0 only, uncompressed strips instead of tiles (an ordinary TIFF image, which
+  // OpenSlide's generic-tiff driver does not take as a slide).
+  bool tiled = true;
 };
 
 // Writes the slide to `path` (overwriting). Errors: INTERNAL when libtiff cannot create or write
