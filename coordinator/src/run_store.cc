@@ -74,6 +74,7 @@ Status RunStore::Save(const RunCheckpoint& checkpoint) {
       {"strategy", strategy},
       {"rng", checkpoint.rng},
       {"history", checkpoint.history},
+      {"audit", checkpoint.audit},
   };
   state["checksum"] = DocumentChecksum(state);
   const std::string state_text = state.dump(1);
@@ -105,6 +106,7 @@ StatusOr<RunCheckpoint> RunStore::LoadRound(std::int64_t round) {
     checkpoint.round = state.at("round").get<std::int64_t>();
     checkpoint.rng = state.at("rng");
     checkpoint.history = state.at("history");
+    checkpoint.audit = state.at("audit");
     const nlohmann::json& strategy = state.at("strategy");
     checkpoint.strategy.scalars = strategy.at("scalars");
     if (checkpoint.round != round) {

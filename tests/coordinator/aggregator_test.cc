@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -349,6 +350,27 @@ TEST(AggregatorTest, MedianAndTrimmedMeanResistAnOutlierSite) {
       EXPECT_LE(w, 1.1) << name;
     }
   }
+}
+
+TEST(AggregatorTest, SpillFailureLeavesTheRoundUntouched) {
+  // The spill folder cannot be created (its parent is a file): the second update cannot be
+  // stashed, Fold reports it, and the round still holds exactly the first update.
+  const std::filesystem::path blocker = std::filesystem::path(::testing::TempDir()) / "spill_blocker";
+  { std::ofstream(blocker) << "x"; }
+  auto aggregator = std::move(Aggregator::Create(Spec("median", {{"max_in_memory_mb", 0}}),
+                                                 blocker / "spill"))
+                        .value();
+  auto global = MakeModel({{"w", DType::kF32, {2}, {0, 0}}});
+  ASSERT_TRUE(aggregator->BeginRound(global).ok());
+  const std::string bytes = MakeModelBytes({{"w", DType::kF32, {2}, {1, 2}}});
+  auto view = protocol::SafetensorsView::Parse(bytes);
+  auto checked = ValidateUpdate(aggregator->layout(), global->view(), *view, "a", 1);
+  ASSERT_TRUE(checked.ok());
+  Status folded = aggregator->Fold(*checked);
+  EXPECT_EQ(folded.code(), StatusCode::kUnavailable) << folded;
+  EXPECT_NE(folded.message().find("spill"), std::string::npos);
+  EXPECT_EQ(aggregator->folded_updates(), 0);
+  EXPECT_EQ(aggregator->FinishRound().status().code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(AggregatorTest, StateSurvivesSaveAndLoad) {

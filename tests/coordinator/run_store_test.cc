@@ -68,6 +68,7 @@ RunCheckpoint Checkpoint(std::int64_t round, std::uint64_t seed) {
   checkpoint.strategy.scalars = {{"strategy", "fedadam"}, {"steps", round}};
   checkpoint.rng = {{"mt19937_64", "12 34"}};
   checkpoint.history = nlohmann::json::array({{{"round", round}, {"loss", 0.125}}});
+  checkpoint.audit = {{"records", 12}, {"head_hash", std::string(64, 'c')}};
   return checkpoint;
 }
 
@@ -94,6 +95,7 @@ TEST(RunStoreTest, SavesAndLoadsEverything) {
   EXPECT_EQ(got.strategy.scalars, saved.strategy.scalars);
   EXPECT_EQ(got.rng, saved.rng);
   EXPECT_EQ(got.history, saved.history);
+  EXPECT_EQ(got.audit, saved.audit);
 }
 
 TEST(RunStoreTest, KeepsOnlyTheLastRounds) {

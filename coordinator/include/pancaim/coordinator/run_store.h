@@ -40,6 +40,9 @@ struct RunCheckpoint {
   StrategyState strategy;
   nlohmann::json rng;              // the round state machine's RNG state (opaque here)
   nlohmann::json history = nlohmann::json::array();  // one entry of metrics per completed round
+  // The audit log's head when the round was saved ({"records": n, "head_hash": h}; null when not
+  // kept): an anchor outside the log that reveals lines cut off its end.
+  nlohmann::json audit;
 };
 
 struct RunStoreOptions {
