@@ -13,6 +13,7 @@
 
 #include "pancaim/common/status.h"
 #include "pancaim/crypto/certificate_authority.h"
+#include "pancaim/crypto/tls_context.h"
 
 namespace pancaim::bench {
 
@@ -23,16 +24,16 @@ class BenchPki {
   static StatusOr<std::unique_ptr<BenchPki>> Create();
   ~BenchPki();
 
-  // TLS 1.3 only, mutual certificates, consortium CA only (as crypto::TlsContext configures it).
-  StatusOr<std::unique_ptr<boost::asio::ssl::context>> ServerContext() const;
-  StatusOr<std::unique_ptr<boost::asio::ssl::context>> ClientContext() const;
+  // Fresh production TLS contexts (crypto::TlsContext: TLS 1.3 only, mutual certificates,
+  // consortium CA only, CRL checked) for the coordinator and the site.
+  StatusOr<std::unique_ptr<crypto::TlsContext>> ServerContext() const;
+  StatusOr<std::unique_ptr<crypto::TlsContext>> ClientContext() const;
 
  private:
   BenchPki() = default;
-  StatusOr<std::unique_ptr<boost::asio::ssl::context>> MakeContext(bool server) const;
   std::filesystem::path folder_;
-  std::string ca_path_;
-  std::string server_cert_, server_key_, client_cert_, client_key_;
+  crypto::TlsFiles server_files_;
+  crypto::TlsFiles client_files_;
 };
 
 struct RunResult {
@@ -44,9 +45,15 @@ struct RunResult {
 StatusOr<RunResult> MeasureEvpAesGcm(std::uint64_t total_bytes);
 
 // (b) One TLS 1.3 connection of plain OpenSSL (SSL_write/SSL_read on blocking sockets, one
-// thread per side) carrying the bytes in `chunk_bytes` writes.
+// thread per side, read-ahead on so a record costs one read) carrying the bytes in
+// `chunk_bytes` writes.
 StatusOr<RunResult> MeasurePlainTls(const BenchPki& pki, std::uint64_t total_bytes,
                                     std::uint64_t chunk_bytes);
+
+// (b') The same over boost::asio::ssl::stream (synchronous reads and writes, no framing): the
+// TLS engine the channel is built on, without the channel.
+StatusOr<RunResult> MeasurePlainAsioTls(const BenchPki& pki, std::uint64_t total_bytes,
+                                        std::uint64_t chunk_bytes);
 
 // (c) The secure channel: Server + Connect on an IoThreadPool of `io_threads`, `chunk_bytes`
 // payload frames (payload_sha256 attached and verified when `integrity`).

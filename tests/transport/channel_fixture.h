@@ -12,7 +12,7 @@
 #include "pancaim/transport/io_thread_pool.h"
 #include "pancaim/transport/server.h"
 #include "test_peers.h"
-#include "test_pki.h"
+#include "channel_test_pki.h"
 
 namespace pancaim::transport::testing {
 
@@ -45,7 +45,7 @@ class ChannelTest : public ::testing::Test {
       options.channel = FastChannelOptions();
     }
     auto server = Server::Start(
-        pool_.context(), [this]() -> boost::asio::ssl::context& { return *server_tls_; },
+        pool_.context(), [this]() -> boost::asio::ssl::context& { return server_tls_->native(); },
         std::move(options), server_inbox_.Handlers());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -54,7 +54,7 @@ class ChannelTest : public ::testing::Test {
   // TLS context for an enrolled party (kept alive by the fixture).
   boost::asio::ssl::context& PartyContext(crypto::Role role, const std::string& id) {
     contexts_.push_back(pki_.ClientContext(pki_.Issue(role, id)));
-    return *contexts_.back();
+    return contexts_.back()->native();
   }
 
   StatusOr<std::shared_ptr<Connection>> ConnectAs(crypto::Role role, const std::string& id,
@@ -96,8 +96,8 @@ class ChannelTest : public ::testing::Test {
   IoThreadPool pool_;
   TestPki pki_;
   PartyFiles coordinator_files_;
-  std::unique_ptr<boost::asio::ssl::context> server_tls_;
-  std::vector<std::unique_ptr<boost::asio::ssl::context>> contexts_;
+  std::unique_ptr<crypto::TlsContext> server_tls_;
+  std::vector<std::unique_ptr<crypto::TlsContext>> contexts_;
   Inbox server_inbox_;
   std::list<Inbox> inboxes_;
   std::unique_ptr<Server> server_;

@@ -59,16 +59,6 @@ TEST_F(ClientTest, RejectsInvalidOptions) {
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(ClientTest, SiteCertificateCannotServe) {
-  // A site certificate lacks serverAuth, so clients refuse it during the TLS handshake.
-  server_tls_ = pki_.ServerContext(pki_.Issue(Role::kSite, "impostor"));
-  StartServer();
-  auto connection = ConnectAs(Role::kSite, "hospital-a", NewInbox());
-  ASSERT_FALSE(connection.ok());
-  EXPECT_EQ(connection.status().code(), StatusCode::kUnauthenticated) << connection.status();
-  EXPECT_TRUE(log_.WaitFor({"TLS handshake with 127.0.0.1", "failed"}, milliseconds(1000)));
-}
-
 TEST_F(ClientTest, ClientRefusesAServerWhoseRoleIsNotAllowed) {
   StartServer();
   ChannelOptions channel = FastChannelOptions();

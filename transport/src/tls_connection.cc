@@ -1,7 +1,6 @@
 #include "tls_connection.h"
 
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <future>
@@ -14,7 +13,7 @@
 #include <boost/asio/write.hpp>
 
 #include "pancaim/common/log.h"
-#include "peer_identity_from_session.h"
+#include "pancaim/crypto/tls_context.h"
 #include "pancaim/transport/payload_integrity.h"
 
 namespace pancaim::transport::internal {
@@ -98,6 +97,7 @@ TlsConnection::TlsConnection(asio::io_context& io, asio::ssl::context& tls, Side
       handlers_(std::move(handlers)),
       hooks_(std::move(hooks)),
       strand_(asio::make_strand(io)),
+      hash_strand_(asio::make_strand(io)),
       stream_(asio::ip::tcp::socket(strand_), tls),
       watchdog_(strand_),
       tick_(TickFor(options_)) {}
@@ -171,18 +171,13 @@ void TlsConnection::DoHandshake() {
 void TlsConnection::OnHandshake(const error_code& ec) {
   if (finalized_) return;
   if (ec) {
-    std::string detail = ec.message();
-    long verify = SSL_get_verify_result(stream_.native_handle());
-    if (verify != X509_V_OK) {
-      detail += std::string(" (certificate verification: ") +
-                X509_verify_cert_error_string(verify) + ")";
-    }
-    Finalize(UnauthenticatedError("TLS handshake with " + PeerLabel() + " failed: " + detail));
+    Finalize(UnauthenticatedError("TLS handshake with " + PeerLabel() + " failed: " +
+                                  crypto::DescribeHandshakeFailure(stream_.native_handle(), ec)));
     return;
   }
   StatusOr<crypto::PeerIdentity> identity =
       options_.identity_extractor ? options_.identity_extractor(stream_.native_handle())
-                                  : PeerIdentityFromSession(stream_.native_handle());
+                                  : crypto::VerifiedPeerIdentity(stream_.native_handle());
   if (!identity.ok()) {
     Refuse(identity.status().WithContext("peer " + PeerLabel() + " has no usable identity"));
     return;
@@ -315,11 +310,18 @@ void TlsConnection::HandleControlFrame(const std::string& type, const nlohmann::
 }
 
 void TlsConnection::DoReadPayloadChunk() {
+  const bool must_grow = payload_read_ == payload_.size() && payload_read_ < payload_bytes_;
+  if ((payload_read_ == payload_bytes_ || must_grow) && hash_pending_ > 0) {
+    // The digest must be complete before delivery, and the buffer must not move under the
+    // hasher; OnChunkHashed resumes.
+    waiting_for_hash_ = true;
+    return;
+  }
   if (payload_read_ == payload_bytes_) {
     DeliverMessage();
     return;
   }
-  if (payload_read_ == payload_.size()) {
+  if (must_grow) {
     // Grow geometrically as bytes arrive, so a peer announcing a large payload and then
     // stalling does not make us hold the whole announced size.
     std::uint64_t next = std::max<std::uint64_t>(payload_.size() * 2, kInitialPayloadBytes);
@@ -336,8 +338,12 @@ void TlsConnection::DoReadPayloadChunk() {
 
 void TlsConnection::OnPayloadChunk(const error_code& ec, std::size_t bytes) {
   if (finalized_) return;
-  if (payload_hasher_) {
-    payload_hasher_->Update(std::string_view(payload_.data() + payload_read_, bytes));
+  if (payload_hasher_ && bytes > 0) {
+    ++hash_pending_;
+    asio::post(hash_strand_, [self = shared_from_this(), offset = payload_read_, bytes] {
+      self->payload_hasher_->Update(std::string_view(self->payload_.data() + offset, bytes));
+      asio::post(self->strand_, [self] { self->OnChunkHashed(); });
+    });
   }
   payload_read_ += bytes;
   if (ec) {
@@ -345,6 +351,13 @@ void TlsConnection::OnPayloadChunk(const error_code& ec, std::size_t bytes) {
                         std::to_string(payload_bytes_) + " bytes)");
     return;
   }
+  DoReadPayloadChunk();
+}
+
+void TlsConnection::OnChunkHashed() {
+  --hash_pending_;
+  if (finalized_ || hash_pending_ > 0 || !waiting_for_hash_) return;
+  waiting_for_hash_ = false;
   DoReadPayloadChunk();
 }
 
@@ -657,7 +670,7 @@ void TlsConnection::OnPeerBye(const nlohmann::json& header) {
 
 void TlsConnection::Refuse(Status reason) {
   if (finalized_) return;
-  PANCAIM_LOG(WARNING) << "refusing " << PeerLabel() << ": " << reason;
+  PANCAIM_LOG(WARNING) << "refusing connection: " << reason;  // names the peer
   accepting_sends_ = false;
   if (state_ == State::kRefusing || state_ == State::kShuttingDown || write_in_progress_) {
     Finalize(reason);
@@ -685,9 +698,7 @@ void TlsConnection::DoShutdown() {
 
 void TlsConnection::Abort(Status reason) {
   asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
-    if (self->finalized_) return;
-    PANCAIM_LOG(WARNING) << "dropping " << self->PeerLabel() << ": " << reason;
-    self->Finalize(reason);
+    self->Finalize(reason);  // logs the reason
   });
 }
 

@@ -113,6 +113,7 @@ class TlsConnection final : public Connection,
   void HandleControlFrame(const std::string& type, const nlohmann::json& header);
   void DoReadPayloadChunk();
   void OnPayloadChunk(const boost::system::error_code& ec, std::size_t bytes);
+  void OnChunkHashed();
   void DeliverMessage();
   void OnReadError(const boost::system::error_code& ec, std::string_view during);
   void DoWrite();
@@ -132,6 +133,9 @@ class TlsConnection final : public Connection,
   ConnectionHandlers handlers_;
   ConnectionHooks hooks_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  // Hashes received payload chunks in order while the connection strand reads the next ones, so
+  // integrity checking overlaps decryption on another pool thread.
+  boost::asio::strand<boost::asio::io_context::executor_type> hash_strand_;
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
   boost::asio::steady_timer watchdog_;
   const std::chrono::milliseconds tick_;
@@ -165,7 +169,9 @@ class TlsConnection final : public Connection,
   std::string header_text_;
   nlohmann::json header_;
   std::string payload_;
-  std::optional<crypto::Sha256> payload_hasher_;
+  std::optional<crypto::Sha256> payload_hasher_;  // Update() only on hash_strand_
+  int hash_pending_ = 0;            // chunks posted to hash_strand_, not yet hashed
+  bool waiting_for_hash_ = false;   // reading paused until hash_pending_ reaches 0
   std::deque<OutgoingFrame> send_queue_;
   bool write_in_progress_ = false;
   std::uint64_t write_offset_ = 0;  // into head + payload of send_queue_.front()
