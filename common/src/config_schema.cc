@@ -27,6 +27,10 @@ std::string TypeName(const json& value) {
 std::string Quote(const std::string& path) { return "key '" + path + "'"; }
 
 std::string FormatNumber(double value) {
+  // Whole numbers print in full ("4294967296", not "4.29497e+09"): they are limits people copy.
+  if (std::abs(value) < 1e15 && value == std::floor(value)) {
+    return std::to_string(static_cast<long long>(value));
+  }
   std::ostringstream out;
   out << value;
   return out.str();
