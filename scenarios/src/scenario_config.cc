@@ -1,0 +1,168 @@
+#include "pancaim/scenarios/scenario_config.h"
+
+#include <cmath>
+#include <set>
+
+#include "pancaim/common/check.h"
+#include "pancaim/common/files.h"
+
+namespace pancaim::scenarios {
+namespace {
+
+using nlohmann::json;
+
+bool IsValidSiteName(const std::string& name) {
+  if (name.empty() || name.size() > 40 || name == "." || name == "..") return false;
+  for (char c : name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+StatusOr<CtSettings> ParseCt(const json& ct, const std::string& path) {
+  CtSettings out;
+  out.dicom = ct["format"] == "dicom";
+  const json& size = ct["size"];
+  if (size.size() != 3) {
+    return InvalidArgumentError("key '" + path + ".size': expected 3 items [x, y, z], got " +
+                                std::to_string(size.size()));
+  }
+  for (int i = 0; i < 3; ++i) out.size[i] = size[i].get<int>();
+  out.pixel_spacing_mm = ct["pixel_spacing_mm"];
+  out.slice_thickness_mm = ct["slice_thickness_mm"];
+  out.intensity_scale = ct["intensity_scale"];
+  out.intensity_offset_hu = ct["intensity_offset_hu"];
+  out.noise_hu = ct["noise_hu"];
+  out.manufacturer = ct["manufacturer"];
+  if (out.manufacturer.empty() || out.manufacturer.size() > 64) {
+    return InvalidArgumentError("key '" + path + ".manufacturer': needs 1 to 64 characters");
+  }
+  return out;
+}
+
+StatusOr<SlideSettings> ParseSlide(const json& slide, const std::string& path) {
+  SlideSettings out;
+  out.aperio = slide["format"] == "svs";
+  out.size_px = slide["size_px"];
+  out.mpp = slide["mpp"];
+  out.tile_px = slide["tile_px"];
+  out.jpeg_quality = slide["jpeg_quality"];
+  out.hematoxylin = slide["hematoxylin"];
+  out.eosin = slide["eosin"];
+  out.stain_jitter = slide["stain_jitter"];
+  if (out.tile_px % 16 != 0) {
+    return InvalidArgumentError("key '" + path + ".tile_px': " + std::to_string(out.tile_px) +
+                                " is not a multiple of 16 (JPEG tiles need it)");
+  }
+  return out;
+}
+
+StatusOr<SiteConfig> ParseSite(const json& site, const std::string& path) {
+  SiteConfig out;
+  out.name = site["name"];
+  if (!IsValidSiteName(out.name)) {
+    return InvalidArgumentError("key '" + path + ".name': '" + out.name +
+                                "' must match [A-Za-z0-9._-]{1,40}");
+  }
+  out.patients = site["patients"];
+  out.prevalence = site["prevalence"];
+  PANCAIM_ASSIGN_OR_RETURN(out.ct, ParseCt(site["ct"], path + ".ct"));
+  PANCAIM_ASSIGN_OR_RETURN(out.slide, ParseSlide(site["slide"], path + ".slide"));
+  const json& missing = site["missing"];
+  out.missing = {missing["ct"],     missing["mask"],   missing["slide"],
+                 missing["genomics"], missing["ca19_9"], missing["stage"]};
+  const json& genomics = site["genomics"];
+  out.genomics = {genomics["mean_depth"], genomics["background_variants"],
+                  genomics["low_quality_rate"]};
+  return out;
+}
+
+StatusOr<CohortConfig> ParseCohort(const json& cohort) {
+  CohortConfig out;
+  const json& splits = cohort["splits"];
+  out.splits = {splits["train"], splits["validation"], splits["test"]};
+  double sum = out.splits.train + out.splits.validation + out.splits.test;
+  if (std::abs(sum - 1.0) > 1e-6) {
+    return InvalidArgumentError("key 'cohort.splits': fractions sum to " + std::to_string(sum) +
+                                ", expected 1");
+  }
+  std::set<std::string> names;
+  const json& sites = cohort["sites"];
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    std::string path = "cohort.sites[" + std::to_string(i) + "]";
+    PANCAIM_ASSIGN_OR_RETURN(SiteConfig site, ParseSite(sites[i], path));
+    if (!names.insert(site.name).second) {
+      return InvalidArgumentError("key '" + path + ".name': duplicate site name '" + site.name +
+                                  "'");
+    }
+    out.sites.push_back(std::move(site));
+  }
+  return out;
+}
+
+}  // namespace
+
+StatusOr<ScenarioConfig> ParseScenarioConfig(const json& document, std::string_view source) {
+  auto validated = ScenarioConfigSchema().Validate(document);
+  if (!validated.ok()) return validated.status().WithContext(source);
+  ScenarioConfig out;
+  out.document = std::move(validated).value();
+  out.name = out.document["name"];
+  out.description = out.document["description"];
+  out.seed = out.document["seed"].get<std::uint64_t>();
+  auto cohort = ParseCohort(out.document["cohort"]);
+  if (!cohort.ok()) return cohort.status().WithContext(source);
+  out.cohort = std::move(cohort).value();
+  out.federation = out.document["federation"];
+  return out;
+}
+
+StatusOr<ScenarioConfig> LoadScenarioConfig(const std::filesystem::path& path) {
+  PANCAIM_ASSIGN_OR_RETURN(std::string text, ReadFile(path, /*max_bytes=*/16 << 20));
+  PANCAIM_ASSIGN_OR_RETURN(json document, config::ParseJson(text, path.string()));
+  return ParseScenarioConfig(document, path.string());
+}
+
+ScenarioConfig DefaultScenario(int sites, int patients_per_site) {
+  PANCAIM_CHECK(sites >= 1 && patients_per_site >= 1)
+      << "DefaultScenario(" << sites << ", " << patients_per_site << ")";
+  // Heterogeneity cycles through a few plausible hospital profiles.
+  const double prevalence[] = {0.5, 0.3, 0.65, 0.4};
+  const double thickness[] = {3.0, 5.0, 2.5, 4.0};
+  const double scale[] = {1.0, 0.92, 1.06, 0.97};
+  const double offset[] = {0.0, 15.0, -10.0, 5.0};
+  const double noise[] = {10.0, 18.0, 8.0, 14.0};
+  const double hematoxylin[] = {1.0, 1.3, 0.8, 1.1};
+  const double eosin[] = {1.0, 0.8, 1.25, 1.1};
+  const double missing_slide[] = {0.1, 0.3, 0.2, 0.25};
+  const double missing_genomics[] = {0.15, 0.4, 0.25, 0.3};
+  json site_list = json::array();
+  for (int i = 0; i < sites; ++i) {
+    int k = i % 4;
+    char name[32];
+    std::snprintf(name, sizeof(name), "site-%02d", i + 1);
+    site_list.push_back({
+        {"name", name},
+        {"patients", patients_per_site},
+        {"prevalence", prevalence[k]},
+        {"ct",
+         {{"format", k == 1 ? "dicom" : "nifti"},
+          {"slice_thickness_mm", thickness[k]},
+          {"intensity_scale", scale[k]},
+          {"intensity_offset_hu", offset[k]},
+          {"noise_hu", noise[k]}}},
+        {"slide", {{"hematoxylin", hematoxylin[k]}, {"eosin", eosin[k]}}},
+        {"missing", {{"slide", missing_slide[k]}, {"genomics", missing_genomics[k]}}},
+    });
+  }
+  json document = {{"name", "default"},
+                   {"description", "built-in heterogeneous cohort"},
+                   {"cohort", {{"sites", site_list}}}};
+  auto parsed = ParseScenarioConfig(document, "built-in scenario");
+  PANCAIM_CHECK(parsed.ok()) << parsed.status();
+  return std::move(parsed).value();
+}
+
+}  // namespace pancaim::scenarios
