@@ -98,7 +98,6 @@ StatusOr<CheckDataReport> RunCheckData(const SiteConfig& config, const CheckData
       }
       DataIssue failure;
       failure.file = checker.FailedFile(patient, status);
-      failure.line = patient.line;
       failure.patient_id = patient.patient_id;
       failure.modality = section.modality;
       failure.message = status.message();

@@ -3,7 +3,9 @@
 namespace pancaim::sitedata {
 
 std::string DataIssue::ToString() const {
-  std::string text = file;
+  // Reader errors already start with the file they are about; do not say it twice.
+  const bool file_in_message = line == 0 && !file.empty() && message.rfind(file, 0) == 0;
+  std::string text = file_in_message ? "" : file;
   if (line > 0) {
     text += ":" + std::to_string(line);
     if (column > 0) text += ":" + std::to_string(column);

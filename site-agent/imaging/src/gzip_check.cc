@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace pancaim::imaging::internal {
@@ -27,8 +28,10 @@ StatusOr<std::uint64_t> GzipUncompressedSize(const std::filesystem::path& path,
   int code = Z_OK;
   const char* message = gzerror(file.get(), &code);
   if (code != Z_OK) {
-    return DataLossError(path.string() + ": truncated or corrupt gzip stream (" +
-                         (message != nullptr ? message : "zlib error") + ")");
+    std::string reason = message != nullptr ? message : "zlib error";
+    // zlib prefixes the reason with the path it was given.
+    if (reason.rfind(path.string() + ": ", 0) == 0) reason.erase(0, path.string().size() + 2);
+    return DataLossError(path.string() + ": truncated or corrupt gzip stream (" + reason + ")");
   }
   return total;
 }

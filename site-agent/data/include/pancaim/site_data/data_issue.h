@@ -20,7 +20,8 @@ struct DataIssue {
   std::string modality;     // "manifest", "clinical", "ct", "pathology", "genomics"
   std::string message;      // the reason, without the location
 
-  // "manifest.csv:12:9 (age): patient P007: not a number: 'abc'" (absent parts left out).
+  // "manifest.csv:12:9 (age): patient P007: not a number: 'abc'" (absent parts left out; the file
+  // is not repeated when `message` already starts with it).
   std::string ToString() const;
 
   // InvalidArgument (or `code`) whose message is ToString().
