@@ -1,5 +1,6 @@
 // The accepting side: flood protection (unauthenticated cap, handshake timeout), peers without
 // TLS or without an acceptable certificate, role restrictions, and an orderly stop.
+#include <cstdlib>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,21 @@ TEST_F(ServerTest, PlainTcpClientSendingJunkIsRefused) {
   ServerStats stats = server_->stats();
   EXPECT_EQ(stats.handshake_failures, 1u);
   EXPECT_EQ(stats.authenticated, 1u);
+}
+
+TEST_F(ServerTest, Tls12OnlyClientIsRefused) {
+  if (std::system("command -v openssl > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "the openssl command-line tool is not installed";
+  }
+  StartServer();
+  // A real foreign TLS stack that only speaks TLS 1.2.
+  const std::string command = "timeout 10 openssl s_client -tls1_2 -connect 127.0.0.1:" +
+                              std::to_string(server_->port()) +
+                              " -servername localhost < /dev/null > /dev/null 2>&1";
+  EXPECT_NE(std::system(command.c_str()), 0);
+  EXPECT_TRUE(log_.WaitFor({"TLS handshake with 127.0.0.1", "failed"}, milliseconds(2000)));
+  ExpectLegitimateExchange("hospital-a");
+  EXPECT_EQ(server_->stats().handshake_failures, 1u);
 }
 
 TEST_F(ServerTest, SlowHandshakesTimeOutAndTheUnauthenticatedCapHolds) {
