@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace pancaim::sitedata {
 namespace {
 
@@ -99,6 +101,45 @@ TEST(Manifest, MissingFileIsNotFound) {
   StatusOr<Manifest> manifest = ReadManifest("/nonexistent/manifest.csv");
   EXPECT_EQ(manifest.status().code(), StatusCode::kNotFound);
   EXPECT_NE(manifest.status().message().find("/nonexistent/manifest.csv"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pancaim::sitedata
+
+namespace pancaim::sitedata {
+namespace {
+
+// Never crash on any input: random edits of a valid manifest (bytes flipped, inserted, deleted,
+// quotes and separators injected) must give a manifest or a Status, nothing else.
+TEST(Manifest, RandomlyDamagedManifestsNeverCrash) {
+  const std::string valid = std::string(kHeader) +
+                            "P1,train,ct/p1.nii.gz,,m.nii,\"a.svs;b.svs\",g.vcf.gz,S1,64,F,120,2,1,14.5,1\n"
+                            "P2,test,dicom,1.2.3,,,,,,,,,0,30,0\n";
+  std::mt19937 rng(12345);
+  const std::string specials = "\",;\r\n\0\xff.";
+  int parsed = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string text = valid;
+    const int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % text.size();
+      switch (rng() % 4) {
+        case 0: text[at] = static_cast<char>(rng() % 256); break;
+        case 1: text.insert(at, 1, specials[rng() % specials.size()]); break;
+        case 2: text.erase(at, 1 + rng() % 8); break;
+        default: text = text.substr(0, at); break;
+      }
+    }
+    StatusOr<Manifest> manifest = ParseManifest(text, "fuzz.csv");
+    if (manifest.ok()) {
+      ++parsed;
+      for (const auto& issue : manifest->issues) EXPECT_FALSE(issue.ToString().empty());
+    } else {
+      EXPECT_NE(manifest.status().message().find("fuzz.csv"), std::string::npos)
+          << manifest.status();
+    }
+  }
+  EXPECT_GT(parsed, 0);
 }
 
 }  // namespace

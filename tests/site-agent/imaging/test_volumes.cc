@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 namespace pancaim::imaging::testing {
@@ -92,6 +93,15 @@ void WriteRawNifti(const std::filesystem::path& path, std::array<std::int64_t, 3
   const std::vector<float> voxels(static_cast<std::size_t>(size[0] * size[1] * size[2]), 1.0f);
   out.write(reinterpret_cast<const char*>(voxels.data()),
             static_cast<std::streamsize>(voxels.size() * sizeof(float)));
+}
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteAll(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 void TruncateFile(const std::filesystem::path& path, std::uintmax_t keep) {

@@ -45,6 +45,10 @@ Volume MakeCubeMask(const Volume& like, std::array<std::int64_t, 3> cube_at);
 void WriteRawNifti(const std::filesystem::path& path, std::array<std::int64_t, 3> size,
                    const std::array<float, 12>& sform);
 
+// Whole file as bytes (empty when unreadable), and bytes written to a file.
+std::string ReadAll(const std::filesystem::path& path);
+void WriteAll(const std::filesystem::path& path, const std::string& bytes);
+
 // Keeps the first `keep` bytes of a file.
 void TruncateFile(const std::filesystem::path& path, std::uintmax_t keep);
 
