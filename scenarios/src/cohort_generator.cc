@@ -17,10 +17,11 @@
 namespace pancaim::scenarios {
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr const char* kTopLevelFiles[] = {"scenario.json", "ground_truth.csv", "summary.json"};
 
 Status PrepareOutput(const ScenarioConfig& scenario, const GenerateOptions& options) {
-  namespace fs = std::filesystem;
   const fs::path& out = options.out_dir;
   std::error_code error;
   if (fs::exists(out, error) && !fs::is_empty(out, error)) {
@@ -171,8 +172,13 @@ StatusOr<CohortSummary> GenerateCohort(const ScenarioConfig& scenario,
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       if (tasks[i].site == s) rows.push_back(outputs[i].row);
     }
-    PANCAIM_RETURN_IF_ERROR(WriteManifest(
-        rows, options.out_dir / scenario.cohort.sites[s].name / "manifest.csv"));
+    const fs::path site_dir = options.out_dir / scenario.cohort.sites[s].name;
+    PANCAIM_RETURN_IF_ERROR(WriteManifest(rows, site_dir / "manifest.csv"));
+    // A minimal site agent configuration, so `pancaim-site check-data --config <site>/site.json`
+    // reads the site as generated; the site agent's schema fills in every other key.
+    const nlohmann::json site_config = {
+        {"site", {{"id", scenario.cohort.sites[s].name}, {"manifest", "manifest.csv"}}}};
+    PANCAIM_RETURN_IF_ERROR(WriteFileAtomic(site_dir / "site.json", site_config.dump(2) + "\n"));
   }
   CohortSummary summary = Summarize(scenario, truths);
   if (options.oracle_samples > 0) {

@@ -45,6 +45,10 @@ StatusOr<ScenarioConfig> ResolveScenario(const GenerateCommandOptions& options) 
     }
   }
   if (options.seed) {
+    // JSON numbers are exact up to 2^53; larger seeds would not survive scenario.json.
+    if (*options.seed > 9007199254740991ULL) {
+      return OutOfRangeError("--seed: " + std::to_string(*options.seed) + " is above 2^53 - 1");
+    }
     scenario.seed = *options.seed;
     scenario.document["seed"] = *options.seed;
   }

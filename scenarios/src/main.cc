@@ -10,7 +10,7 @@
 
 namespace {
 
-void AddGenerate(CLI::App& app, pancaim::scenarios::GenerateCommandOptions& o) {
+void AddGenerate(CLI::App& app, pancaim::scenarios::GenerateCommandOptions& o, bool& no_progress) {
   CLI::App* generate = app.add_subcommand(
       "generate", "Write a synthetic multi-site cohort: per site manifest.csv, CT (NIfTI or DICOM), "
                   "masks, pyramidal TIFF slides and indexed VCFs");
@@ -30,7 +30,7 @@ void AddGenerate(CLI::App& app, pancaim::scenarios::GenerateCommandOptions& o) {
                        "Monte Carlo patients for the best achievable metrics (0 skips)")
       ->check(CLI::Range(0, 1000000));
   generate->add_flag("--force", o.force, "replace an earlier cohort's files in --out");
-  generate->add_flag("!--no-progress", o.progress, "no progress display");
+  generate->add_flag("--no-progress", no_progress, "no progress display");
 }
 
 }  // namespace
@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   CLI::App app{"pancaim-sim: synthetic PDAC cohorts and multi-site federation simulation"};
   app.require_subcommand(1);
   pancaim::scenarios::GenerateCommandOptions generate_options;
-  AddGenerate(app, generate_options);
+  bool no_progress = false;
+  AddGenerate(app, generate_options, no_progress);
   CLI::App* schema = app.add_subcommand(
       "schema", "Print the scenario file keys (Markdown, as in docs/synthetic-cohorts.md)");
   CLI11_PARSE(app, argc, argv);
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     std::fputs(pancaim::scenarios::ScenarioConfigMarkdown().c_str(), stdout);
     return 0;
   }
+  generate_options.progress = !no_progress;
   pancaim::Status status = pancaim::scenarios::RunGenerateCommand(generate_options);
   if (!status.ok()) {
     std::fprintf(stderr, "pancaim-sim generate: %s\n", status.ToString().c_str());

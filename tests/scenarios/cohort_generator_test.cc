@@ -122,6 +122,9 @@ TEST(CohortGeneratorTest, ManifestIsWellFormedAndPointsAtFiles) {
       EXPECT_TRUE(row[14] == "0" || row[14] == "1");
     }
   }
+  auto site_config = nlohmann::json::parse(ReadAll(dir.path() / "beta" / "site.json"));
+  EXPECT_EQ(site_config["site"]["id"], "beta");
+  EXPECT_EQ(site_config["site"]["manifest"], "manifest.csv");
   auto truth = ReadCsv(dir.path() / "ground_truth.csv");
   EXPECT_EQ(truth.size(), 9u);
   EXPECT_TRUE(fs::exists(dir.path() / "scenario.json"));

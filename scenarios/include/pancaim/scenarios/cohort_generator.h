@@ -1,5 +1,5 @@
-// Writes a whole synthetic cohort: per site a folder with manifest.csv, ct/, masks/, slides/ and
-// genomics/; at the top scenario.json (the validated scenario with defaults), ground_truth.csv
+// Writes a whole synthetic cohort: per site a folder with manifest.csv, a minimal site agent
+// configuration site.json, ct/, masks/, slides/ and genomics/; at the top scenario.json (the validated scenario with defaults), ground_truth.csv
 // (hidden values per patient, for analysis only: training code must not read it) and
 // summary.json (counts and the best achievable metrics).
 //
