@@ -14,7 +14,7 @@ namespace pancaim::imaging::internal {
 using FloatImage = itk::Image<float, 3>;
 
 // Registers the NIfTI, MetaImage, NRRD and GDCM image IO factories once (instead of UseITK's
-// global register manager), and silences ITK's warning window (errors come back as Status).
+// global register manager), and silences ITK's and GDCM's warnings (errors come back as Status).
 void RegisterImageIoFactories();
 
 // Geometry of an ITK image.
