@@ -57,6 +57,23 @@ TEST(DebianFiles, PydicomCtSliceAsSeries) {
   EXPECT_LT(low, high);
 }
 
+TEST(DebianFiles, PydicomMultiSliceCtSeries) {
+  // A real 4-slice CT series (16x16 pixels per slice) from pydicom's DICOMDIR test tree.
+  const auto folder = testing::PydicomTestFile("dicomdirtests/77654033/CT2");
+  if (folder.empty()) GTEST_SKIP() << "python3-pydicom not installed";
+  StatusOr<LoadedVolume> read = ReadVolume(Src(folder));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->format, VolumeFormat::kDicomSeries);
+  EXPECT_EQ(read->files.size(), 4u);
+  EXPECT_EQ(read->volume.geometry.size, (std::array<std::int64_t, 3>{16, 16, 4}));
+  EXPECT_GT(read->volume.geometry.spacing[2], 0.0);
+  EXPECT_TRUE(read->volume.geometry.HasOrthonormalDirection());
+  PreprocessOptions options;
+  options.size = {16, 16, 8};
+  StatusOr<LoadedCase> loaded = LoadCase(CaseSource{Src(folder), std::nullopt}, options);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+}
+
 TEST(DebianFiles, PydicomMixedFolderIsAmbiguousUntilNamed) {
   const auto ct = testing::PydicomTestFile("CT_small.dcm");
   const auto mr = testing::PydicomTestFile("MR_small.dcm");
