@@ -241,8 +241,11 @@ std::string FormatSummary(const CohortSummary& summary) {
   }
   std::snprintf(line, sizeof(line), "  %d patients in %.1f s\n", total, summary.seconds);
   text += line;
+  int pdac = 0;
+  for (const auto& s : summary.sites) pdac += s.pdac;
   text += "  driver mutation frequency among PDAC patients:";
-  for (int g = 0; g < kDriverGeneCount; ++g) {
+  if (pdac == 0) text += " (no PDAC patients)";
+  for (int g = 0; g < kDriverGeneCount && pdac > 0; ++g) {
     std::snprintf(line, sizeof(line), " %s %.0f%%", std::string(kDriverGenes[g]).c_str(),
                   100.0 * summary.driver_frequency_pdac[g]);
     text += line;
