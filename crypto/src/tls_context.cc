@@ -180,6 +180,7 @@ StatusOr<std::unique_ptr<TlsContext>> TlsContext::Create(Side side, const TlsFil
   PANCAIM_LOG(INFO) << "TLS " << (side == Side::kServer ? "server" : "client") << " context for "
                     << state.material->own_identity.ToString() << " (CRL next update "
                     << FormatUtc(state.material->crl.next_update.value()) << ")";
+  context->CheckExpiry();  // logs a warning when a certificate in use expires soon
   return context;
 }
 
@@ -203,6 +204,7 @@ Status TlsContext::Reload() {
                     << (*loaded)->crl.crl_number.value_or(0) << " with "
                     << (*loaded)->crl.revoked_serials_hex.size() << " revoked, next update "
                     << FormatUtc((*loaded)->crl.next_update.value());
+  CheckExpiry();
   return Status::Ok();
 }
 

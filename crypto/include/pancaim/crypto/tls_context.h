@@ -82,7 +82,8 @@ class TlsContext {
   std::chrono::seconds own_certificate_remaining() const;
 
   // Checks the own and CA certificates' expiry against `window`; logs a WARNING line when one
-  // expires within it (or has expired). Call at start and periodically (e.g. daily).
+  // expires within it (or has expired). Create and Reload call it; the application should also
+  // call it periodically (e.g. daily) and show the result on its status page.
   CertificateExpiry CheckExpiry(std::chrono::seconds window = kExpiryWarningWindow) const;
 
   // What the currently loaded CRL says (nextUpdate, revoked serials), for status pages.
