@@ -32,7 +32,9 @@ int RunCheckDataCommand(const CheckDataFlags& flags) {
     return 2;
   }
   if (flags.json) {
-    std::cout << report->ToJson().dump(2) << "\n";
+    // Cells and paths from the site may hold invalid UTF-8; replace it rather than throw.
+    std::cout << report->ToJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     std::cout << report->ToText();
   }

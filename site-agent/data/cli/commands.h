@@ -1,6 +1,7 @@
 // Subcommands of `pancaim-site`. Each Register* function adds one subcommand to `app`; its
 // callback runs the command and stores the process exit status in `*exit_code` (0 success,
-// 1 the checked data has errors in strict mode, 2 usage, configuration or unreadable manifest).
+// 1 the checked data has errors in strict mode, 2 invalid configuration or unreadable manifest;
+// command-line mistakes exit through CLI11 with its own codes).
 // To add a subcommand: a new <name>_command.cc with its Register function, declared here and
 // called from pancaim_site_main.cc.
 #pragma once

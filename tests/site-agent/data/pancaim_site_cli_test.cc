@@ -47,6 +47,18 @@ TEST(PancaimSiteCli, ExitCodesAndJson) {
   EXPECT_NE(help.out.find("check-data"), std::string::npos);
 }
 
+TEST(PancaimSiteCli, InvalidUtf8InTheManifestStillGivesJson) {
+  testing::SyntheticSite site(/*bad_records=*/false);
+  FILE* file = std::fopen(site.manifest_path().c_str(), "a");
+  std::fputs("P10,test,,,,,,,\xff\xfe,F,,,1,3,1\n", file);
+  std::fclose(file);
+  Result result = RunSite("check-data --no-progress --json --config " + site.config_path().string());
+  EXPECT_EQ(result.exit_code, 0);
+  const auto json = nlohmann::json::parse(result.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(json.is_discarded()) << result.out;
+  EXPECT_EQ(json.at("problems"), 1);
+}
+
 TEST(PancaimSiteCli, BadConfigIsExitTwo) {
   imaging::testing::TempDir dir;
   const auto path = dir.path() / "site.json";
