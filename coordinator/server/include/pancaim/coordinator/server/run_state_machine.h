@@ -1,0 +1,158 @@
+// RunStateMachine: one federated training run, round after round.
+//
+// Each round: select sites (the run's sites, or every connected site, or a seeded fraction of
+// them with at least min_sites), send each the global model and the round config
+// (train_request), fold their train_results through AggregationRound as they arrive, and close
+// the round when every selected site answered (an update, a rejected update, a decline or a
+// disconnect all count as answers) or the deadline passed. With at least min_sites accepted
+// updates the round aggregates, checkpoints through RunStore (the round counts only once the
+// checkpoint is written) and audit-logs every step; with fewer the round is retried (a new
+// selection) up to max_round_retries times, then the run fails with the reason. Sites that miss
+// the deadline are excluded from that round (their late results are refused as stale) and may be
+// selected again in the next one.
+//
+// Time comes from the caller (`now` arguments and Tick()), so tests drive deadlines without
+// sleeping. Site selection and the sites' training seeds derive from (seed, round, attempt)
+// alone, so a resumed run makes the same choices as one that never stopped.
+//
+// Not thread-safe: owned by one strand (the coordinator's), which calls every method. Holds
+// pointers to the RunStore, AuditLog and SiteLinks, which must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pancaim/common/status.h"
+#include "pancaim/coordinator/aggregation_round.h"
+#include "pancaim/coordinator/aggregator.h"
+#include "pancaim/coordinator/audit_log.h"
+#include "pancaim/coordinator/run_store.h"
+#include "pancaim/coordinator/safetensors_buffer.h"
+#include "pancaim/coordinator/server/site_links.h"
+#include "pancaim/protocol/messages.h"
+
+namespace pancaim::coordinator::server {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+// What a run needs from its surroundings. Pointers are borrowed and must outlive the run.
+struct RunContext {
+  RunStore* store = nullptr;    // the run's own folder
+  AuditLog* audit = nullptr;    // shared coordinator audit log; may be null in tests
+  SiteLinks* links = nullptr;
+  std::filesystem::path spill_dir;  // for median / trimmed mean
+  // run_defaults section of coordinator.json (min_sites, round_deadline_seconds,
+  // max_round_retries); missing keys take the schema defaults.
+  nlohmann::json run_defaults = nlohmann::json::object();
+};
+
+enum class RunState { kWaiting, kRunning, kPaused, kCompleted, kAborted, kFailed };
+std::string_view RunStateName(RunState state);  // "pending", "running", ... (protocol names)
+
+class RunStateMachine {
+ public:
+  // A new run: `spec` as returned by ValidateRunSpec, `initial_model` the model's initial weights.
+  // Saves round 0 (the initial model) before returning, and audit-logs the submission with
+  // `operator_id`. Errors: strategy, model layout or checkpoint errors, naming the run.
+  static StatusOr<std::unique_ptr<RunStateMachine>> Create(std::string run_id,
+                                                           nlohmann::json spec,
+                                                           SafetensorsBuffer initial_model,
+                                                           const std::string& operator_id,
+                                                           RunContext context);
+  // A run continued from its latest checkpoint (RunStore::LoadLatest). The round in progress
+  // when the coordinator stopped is started again from its first attempt.
+  static StatusOr<std::unique_ptr<RunStateMachine>> Resume(RunCheckpoint checkpoint,
+                                                           RunContext context);
+
+  ~RunStateMachine();
+  RunStateMachine(const RunStateMachine&) = delete;
+  RunStateMachine& operator=(const RunStateMachine&) = delete;
+
+  // Advances the run: opens a round when none is open (and enough sites are connected), and
+  // closes the open one when its deadline passed. Call it periodically and after sites connect.
+  void Tick(TimePoint now);
+  // A train_result from `site_id` (from its certificate) with its payload. Refused updates are
+  // audit-logged with the reason and count as the site's answer.
+  void OnTrainResult(const std::string& site_id, const protocol::Message& message,
+                     std::string_view payload, TimePoint now);
+  // A decline of the current round's request: counts as the site's answer.
+  void OnDecline(const std::string& site_id, const protocol::Message& message, TimePoint now);
+  // A selected site went away: counts as its answer (the round closes with the others).
+  void OnSiteDisconnected(const std::string& site_id, TimePoint now);
+
+  // Operator controls. Pause keeps the open round collecting but opens no new one; Abort ends
+  // the run for good (the latest checkpoint stays exportable). FailedPrecondition when the run
+  // is already finished (or, for Resume, not paused).
+  Status Pause();
+  Status Resume(TimePoint now);
+  Status Abort(const std::string& reason);
+
+  const std::string& run_id() const { return run_id_; }
+  RunState state() const { return state_; }
+  bool finished() const {
+    return state_ == RunState::kCompleted || state_ == RunState::kAborted ||
+           state_ == RunState::kFailed;
+  }
+  std::int64_t completed_rounds() const { return completed_rounds_; }
+  const nlohmann::json& spec() const { return spec_; }
+  // One entry per completed round: round, sites, accepted, samples, metrics, model_sha256.
+  const nlohmann::json& history() const { return history_; }
+  // The global model after the last completed round.
+  const std::shared_ptr<const SafetensorsBuffer>& model() const { return model_; }
+  // Status for operators.
+  protocol::RunStatus StatusReport() const;
+
+ private:
+  RunStateMachine(std::string run_id, nlohmann::json spec, RunContext context);
+  Status Init(std::shared_ptr<const SafetensorsBuffer> model, const StrategyState* state);
+  void TryOpenRound(TimePoint now);
+  void MaybeClose(TimePoint now, bool deadline_passed);
+  void CloseRound();
+  void RetryOrFail(const std::string& why);
+  void Fail(const std::string& reason);
+  void Audit(std::string_view type, nlohmann::json data);
+  std::vector<std::string> SelectSites(const std::vector<std::string>& eligible) const;
+  protocol::Message TrainRequestFor() const;
+  Status SaveCheckpoint();
+
+  struct OpenRound {
+    std::unique_ptr<AggregationRound> round;
+    std::set<std::string> selected;
+    std::set<std::string> answered;
+    TimePoint deadline;
+    std::map<std::string, double> metric_sums;  // sample-weighted sums of site metrics
+    double samples = 0;
+    std::int64_t declined = 0;
+  };
+
+  std::string run_id_;
+  nlohmann::json spec_;
+  RunContext context_;
+  RunState state_ = RunState::kWaiting;
+  std::string message_;
+  std::int64_t rounds_ = 0;
+  std::int64_t min_sites_ = 1;
+  double deadline_seconds_ = 3600;
+  std::int64_t max_retries_ = 2;
+  std::int64_t seed_ = 0;
+  std::int64_t completed_rounds_ = 0;
+  std::int64_t attempt_ = 0;
+  nlohmann::json history_ = nlohmann::json::array();
+  std::unique_ptr<Aggregator> aggregator_;
+  std::shared_ptr<const SafetensorsBuffer> model_;
+  std::shared_ptr<const std::string> model_bytes_;  // the payload shared by every site
+  std::string model_sha256_;
+  std::optional<OpenRound> open_;
+};
+
+}  // namespace pancaim::coordinator::server
