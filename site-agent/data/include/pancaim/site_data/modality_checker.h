@@ -29,8 +29,8 @@ class ModalityChecker {
   // Whether `patient`'s manifest row lists files of this modality.
   virtual bool Applies(const PatientRecord& patient) const = 0;
 
-  // False when this build cannot read the modality yet; then patients are only counted and
-  // `NotCheckedReason()` is reported.
+  // False when this build cannot read the modality; then patients are only counted and
+  // `NotCheckedReason()` is reported (the report's `checked: false`).
   virtual bool Available() const { return true; }
   virtual std::string NotCheckedReason() const { return ""; }
 
@@ -43,25 +43,6 @@ class ModalityChecker {
   virtual std::string FailedFile(const PatientRecord& patient, const Status& failure) const {
     return "";
   }
-};
-
-// A checker for a modality this build has no reader for: counts patients, reads nothing. (Kept
-// for builds or modalities without a reader; every modality of the manifest has one today.)
-class UnavailableChecker : public ModalityChecker {
- public:
-  UnavailableChecker(std::string modality, std::string reason,
-                     bool (*applies)(const PatientRecord&))
-      : modality_(std::move(modality)), reason_(std::move(reason)), applies_(applies) {}
-  std::string_view modality() const override { return modality_; }
-  bool Applies(const PatientRecord& patient) const override { return applies_(patient); }
-  bool Available() const override { return false; }
-  std::string NotCheckedReason() const override { return reason_; }
-  Status Check(const PatientRecord&, ModalityReport&) override { return Status::Ok(); }
-
- private:
-  std::string modality_;
-  std::string reason_;
-  bool (*applies_)(const PatientRecord&);
 };
 
 // CT/MR: reads (and preprocesses, through the site's cache when enabled) each patient's volume and
