@@ -9,21 +9,21 @@ namespace {
 
 TEST(PayloadIntegrityTest, AttachThenVerifyRoundTrips) {
   nlohmann::json header = {{"type", "update"}};
-  AttachPayloadSha256(header, "weights");
+  ASSERT_TRUE(AttachPayloadSha256(header, "weights").ok());
   EXPECT_EQ(header["payload_sha256"], crypto::Sha256Hex("weights"));
   EXPECT_TRUE(VerifyPayloadSha256(header, "weights", "site:a").ok());
 }
 
 TEST(PayloadIntegrityTest, EmptyPayloadNeedsNoDigestAndGetsNone) {
   nlohmann::json header = {{"type", "status"}};
-  AttachPayloadSha256(header, "");
+  ASSERT_TRUE(AttachPayloadSha256(header, "").ok());
   EXPECT_FALSE(header.contains("payload_sha256"));
   EXPECT_TRUE(VerifyPayloadSha256(header, "", "site:a").ok());
 }
 
 TEST(PayloadIntegrityTest, MismatchIsDataLossNamingPeerAndBothDigests) {
   nlohmann::json header = {{"type", "update"}};
-  AttachPayloadSha256(header, "weights");
+  ASSERT_TRUE(AttachPayloadSha256(header, "weights").ok());
   Status status = VerifyPayloadSha256(header, "weightz", "site:a @ 127.0.0.1:4000");
   EXPECT_EQ(status.code(), StatusCode::kDataLoss);
   EXPECT_NE(status.message().find("site:a @ 127.0.0.1:4000"), std::string::npos);
@@ -45,6 +45,34 @@ TEST(PayloadIntegrityTest, MissingOrMalformedDigestIsInvalidArgument) {
                                 "p")
                 .code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(PayloadIntegrityTest, ProtocolDigestFieldsAreUsedInsteadOfAddingOne) {
+  // train_request: the payload is the global model, named by base_model_sha256.
+  nlohmann::json request = {{"type", "train_request"},
+                            {"base_model_sha256", crypto::Sha256Hex("model")}};
+  ASSERT_TRUE(AttachPayloadSha256(request, "model").ok());
+  EXPECT_FALSE(request.contains("payload_sha256"));
+  EXPECT_TRUE(VerifyPayloadSha256(request, "model", "p").ok());
+  EXPECT_EQ(VerifyPayloadSha256(request, "other", "p").code(), StatusCode::kDataLoss);
+  // train_result: payload_sha256 takes precedence over base_model_sha256 (the model it began from).
+  nlohmann::json result = {{"type", "train_result"},
+                           {"base_model_sha256", crypto::Sha256Hex("model")},
+                           {"payload_sha256", crypto::Sha256Hex("update")}};
+  EXPECT_TRUE(VerifyPayloadSha256(result, "update", "p").ok());
+  // evaluate_result names a model but has no payload: fine.
+  EXPECT_TRUE(VerifyPayloadSha256({{"type", "evaluate_result"},
+                                   {"model_sha256", crypto::Sha256Hex("model")}},
+                                  "", "p")
+                  .ok());
+}
+
+TEST(PayloadIntegrityTest, SenderDigestThatDoesNotMatchIsRefusedAtAttach) {
+  nlohmann::json request = {{"type", "evaluate_request"},
+                            {"model_sha256", crypto::Sha256Hex("a different model")}};
+  Status status = AttachPayloadSha256(request, "model");
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("model_sha256"), std::string::npos);
 }
 
 }  // namespace

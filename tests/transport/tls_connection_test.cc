@@ -93,6 +93,29 @@ TEST_F(TlsConnectionTest, ExchangesFramesWithPayloadAndIdentityFromCertificate) 
   EXPECT_FALSE((*connection)->Send({{"type", "late"}}).ok());
 }
 
+TEST_F(TlsConnectionTest, ProtocolDigestFieldIsVerifiedAndNotDuplicated) {
+  Inbox& inbox = NewInbox();
+  auto connection = ConnectAs(Role::kSite, "hospital-a", inbox);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  // A digest field that does not describe the payload is the sender's bug: refused at Send.
+  EXPECT_EQ((*connection)
+                ->Send({{"type", "train_request"}, {"base_model_sha256", crypto::Sha256Hex("x")}},
+                       "model")
+                .code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*connection)
+                  ->Send({{"type", "train_request"},
+                          {"base_model_sha256", crypto::Sha256Hex("model")}},
+                         "model")
+                  .ok());
+  auto received = server_inbox_.NextMessage(milliseconds(2000));
+  ASSERT_TRUE(received.has_value());
+  EXPECT_FALSE(received->header.contains(std::string(kPayloadSha256Field)));
+  EXPECT_EQ(received->payload, "model");
+  (*connection)->Close();
+  EXPECT_TRUE((*connection)->WaitClosed(milliseconds(2000)));
+}
+
 TEST_F(TlsConnectionTest, RefusesReservedTypesAndHeadersWithoutType) {
   Inbox& inbox = NewInbox();
   auto connection = ConnectAs(Role::kSite, "hospital-a", inbox);
@@ -153,7 +176,7 @@ TEST_F(TlsConnectionTest, PayloadWhoseSha256DoesNotMatchIsRefused) {
 TEST_F(TlsConnectionTest, PayloadWithoutSha256IsRefused) {
   auto raw = RawSite("hospital-x");
   ASSERT_TRUE(raw->Write(RawFrame({{"type", "update"}}, "unchecked update")).ok());
-  ExpectRefused(*raw, StatusCode::kInvalidArgument, {"refusing", "no 'payload_sha256'"});
+  ExpectRefused(*raw, StatusCode::kInvalidArgument, {"refusing", "no digest field"});
 }
 
 TEST_F(TlsConnectionTest, HeaderThatIsNotJsonIsRefused) {

@@ -1,7 +1,5 @@
 #include "pancaim/transport/payload_integrity.h"
 
-#include <string>
-
 #include "pancaim/common/check.h"
 #include "pancaim/crypto/sha256.h"
 
@@ -16,35 +14,60 @@ bool IsLowercaseHex64(const std::string& text) {
   return true;
 }
 
+// The first digest field present in `header`, or nullptr.
+const std::string* FindDigestField(const nlohmann::json& header,
+                                   const std::vector<std::string>& digest_fields) {
+  if (!header.is_object()) return nullptr;
+  for (const std::string& field : digest_fields) {
+    if (header.contains(field)) return &field;
+  }
+  return nullptr;
+}
+
+std::string FieldList(const std::vector<std::string>& digest_fields) {
+  std::string list;
+  for (const std::string& field : digest_fields) list += (list.empty() ? "'" : ", '") + field + "'";
+  return list;
+}
+
 }  // namespace
 
-void AttachPayloadSha256(nlohmann::json& header, std::string_view payload) {
-  PANCAIM_CHECK(header.is_object()) << "AttachPayloadSha256 needs a JSON object header";
-  if (payload.empty()) return;
-  header[std::string(kPayloadSha256Field)] = crypto::Sha256Hex(payload);
+const std::vector<std::string>& DefaultPayloadDigestFields() {
+  static const std::vector<std::string> fields = {std::string(kPayloadSha256Field),
+                                                  "base_model_sha256", "model_sha256"};
+  return fields;
+}
+
+Status CheckPayloadDigestPresent(const nlohmann::json& header, std::string_view peer,
+                                 const std::vector<std::string>& digest_fields) {
+  const std::string* field = FindDigestField(header, digest_fields);
+  if (field == nullptr) {
+    return InvalidArgumentError("frame from " + std::string(peer) +
+                                " has a payload but no digest field (" + FieldList(digest_fields) +
+                                ")");
+  }
+  const nlohmann::json& value = header.at(*field);
+  if (!value.is_string() || !IsLowercaseHex64(value.get<std::string>())) {
+    return InvalidArgumentError("frame from " + std::string(peer) + ": '" + *field +
+                                "' is not 64 lowercase hex characters");
+  }
+  return Status::Ok();
 }
 
 Status CheckPayloadSha256(const nlohmann::json& header, std::string_view actual_sha256_hex,
-                          bool has_payload, std::string_view peer) {
-  const std::string field(kPayloadSha256Field);
-  const bool has_field = header.is_object() && header.contains(field);
+                          bool has_payload, std::string_view peer,
+                          const std::vector<std::string>& digest_fields) {
+  const std::string payload_field(kPayloadSha256Field);
   if (!has_payload) {
-    if (has_field) {
-      return InvalidArgumentError("frame from " + std::string(peer) + " has '" + field +
+    if (header.is_object() && header.contains(payload_field)) {
+      return InvalidArgumentError("frame from " + std::string(peer) + " has '" + payload_field +
                                   "' but no payload");
     }
     return Status::Ok();
   }
-  if (!has_field) {
-    return InvalidArgumentError("frame from " + std::string(peer) + " has a payload but no '" +
-                                field + "' header field");
-  }
-  const nlohmann::json& value = header.at(field);
-  if (!value.is_string() || !IsLowercaseHex64(value.get<std::string>())) {
-    return InvalidArgumentError("frame from " + std::string(peer) + ": '" + field +
-                                "' is not 64 lowercase hex characters");
-  }
-  const std::string& claimed = value.get_ref<const std::string&>();
+  PANCAIM_RETURN_IF_ERROR(CheckPayloadDigestPresent(header, peer, digest_fields));
+  const std::string& field = *FindDigestField(header, digest_fields);
+  const std::string& claimed = header.at(field).get_ref<const std::string&>();
   if (claimed != actual_sha256_hex) {
     return DataLossError("payload from " + std::string(peer) + " does not match its " + field +
                          ": header says " + claimed + ", payload hashes to " +
@@ -54,9 +77,25 @@ Status CheckPayloadSha256(const nlohmann::json& header, std::string_view actual_
 }
 
 Status VerifyPayloadSha256(const nlohmann::json& header, std::string_view payload,
-                           std::string_view peer) {
-  if (payload.empty()) return CheckPayloadSha256(header, "", false, peer);
-  return CheckPayloadSha256(header, crypto::Sha256Hex(payload), true, peer);
+                           std::string_view peer, const std::vector<std::string>& digest_fields) {
+  if (payload.empty()) return CheckPayloadSha256(header, "", false, peer, digest_fields);
+  return CheckPayloadSha256(header, crypto::Sha256Hex(payload), true, peer, digest_fields);
+}
+
+Status AttachPayloadSha256(nlohmann::json& header, std::string_view payload,
+                           const std::vector<std::string>& digest_fields) {
+  PANCAIM_CHECK(header.is_object()) << "AttachPayloadSha256 needs a JSON object header";
+  if (payload.empty()) return Status::Ok();
+  std::string digest = crypto::Sha256Hex(payload);
+  if (FindDigestField(header, digest_fields) != nullptr) {
+    Status matches = CheckPayloadSha256(header, digest, true, "this process", digest_fields);
+    if (!matches.ok()) {
+      return InvalidArgumentError("outgoing frame: " + matches.message());
+    }
+    return Status::Ok();
+  }
+  header[std::string(kPayloadSha256Field)] = std::move(digest);
+  return Status::Ok();
 }
 
 }  // namespace pancaim::transport

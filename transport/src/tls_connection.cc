@@ -285,8 +285,9 @@ void TlsConnection::OnHeader(const error_code& ec, std::size_t bytes) {
   payload_hasher_.reset();
   if (payload_bytes_ > 0 && options_.payload_integrity) {
     // Refuse a payload without a digest before reading (and buffering) any of it.
-    Status has_digest = CheckPayloadSha256(header_, std::string(64, '0'), true, PeerLabel());
-    if (has_digest.code() == StatusCode::kInvalidArgument) {
+    Status has_digest =
+        CheckPayloadDigestPresent(header_, PeerLabel(), options_.payload_digest_fields);
+    if (!has_digest.ok()) {
       Refuse(has_digest);
       return;
     }
@@ -363,14 +364,16 @@ void TlsConnection::OnChunkHashed() {
 
 void TlsConnection::DeliverMessage() {
   if (payload_hasher_) {
-    Status integrity = CheckPayloadSha256(header_, payload_hasher_->FinishHex(), true, PeerLabel());
+    Status integrity = CheckPayloadSha256(header_, payload_hasher_->FinishHex(), true,
+                                          PeerLabel(), options_.payload_digest_fields);
     payload_hasher_.reset();
     if (!integrity.ok()) {
       Refuse(integrity);
       return;
     }
   } else if (options_.payload_integrity && payload_bytes_ == 0) {
-    Status integrity = CheckPayloadSha256(header_, "", false, PeerLabel());
+    Status integrity =
+        CheckPayloadSha256(header_, "", false, PeerLabel(), options_.payload_digest_fields);
     if (!integrity.ok()) {
       Refuse(integrity);
       return;
@@ -439,7 +442,10 @@ StatusOr<TlsConnection::OutgoingFrame> TlsConnection::PrepareFrame(
                                 std::to_string(payload_bytes) + " bytes exceeds the cap of " +
                                 std::to_string(options_.frame_limits.max_payload_bytes));
   }
-  if (options_.payload_integrity && payload_bytes > 0) AttachPayloadSha256(header, *payload);
+  if (options_.payload_integrity && payload_bytes > 0) {
+    Status attached = AttachPayloadSha256(header, *payload, options_.payload_digest_fields);
+    if (!attached.ok()) return attached.WithContext("frame to " + PeerLabel());
+  }
   std::string text = header.dump();
   if (text.size() > options_.frame_limits.max_header_bytes) {
     return InvalidArgumentError("frame to " + PeerLabel() + ": header of " +

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "pancaim/common/status.h"
 #include "pancaim/crypto/identity.h"
 #include "pancaim/protocol/frame.h"
+#include "pancaim/transport/payload_integrity.h"
 
 namespace pancaim::transport {
 
@@ -37,10 +39,12 @@ struct ChannelOptions {
   // ResourceExhausted beyond this, except that one frame is always accepted into an empty queue.
   std::size_t max_send_queue_bytes = std::size_t{256} << 20;
 
-  // Outgoing frames with a payload get a "payload_sha256" header field (computed by the sender's
-  // thread inside Send); incoming frames with a payload must carry one that matches, or the
-  // connection is refused with DataLoss.
+  // Outgoing frames with a payload carry the payload's SHA-256 (see payload_integrity.h: an
+  // existing digest field is checked, else "payload_sha256" is added; hashing runs on the
+  // sender's thread inside Send); incoming frames with a payload must carry one that matches, or
+  // the connection is refused (InvalidArgument without a digest, DataLoss on a mismatch).
   bool payload_integrity = true;
+  std::vector<std::string> payload_digest_fields = DefaultPayloadDigestFields();
 
   // Roles the peer's certificate may carry; empty accepts any consortium role. A peer with another
   // role is refused right after the handshake (PermissionDenied).

@@ -61,9 +61,10 @@ class Connection {
 
   // Queues one frame. The header must be a JSON object with a string "type" that does not start
   // with "transport." (reserved for the channel's own frames). With payload_integrity and a
-  // non-empty payload, "payload_sha256" is added (hashing runs on the calling thread).
+  // non-empty payload, the payload's SHA-256 is checked against the header's digest field or
+  // added as "payload_sha256" (payload_integrity.h; hashing runs on the calling thread).
   // Errors, returned at once (then `done` is not called): InvalidArgument (bad header, frame over
-  // the size caps), ResourceExhausted (send queue full: back-pressure, retry after earlier sends
+  // the size caps, a digest field that does not match the payload), ResourceExhausted (send queue full: back-pressure, retry after earlier sends
   // complete), FailedPrecondition (connection closing or closed). Otherwise `done` (if set)
   // reports the outcome of the write later.
   virtual Status Send(nlohmann::json header, std::string payload = {}, SendCallback done = {}) = 0;
