@@ -4,6 +4,12 @@
 
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(Threads REQUIRED)
+# Command lines of every executable (header-only; optional only for scripts/gpu-check machines).
+if(PANCAIM_ONLY_TORCH_COMPONENTS)
+  find_package(CLI11 QUIET)
+else()
+  find_package(CLI11 REQUIRED)
+endif()
 
 find_package(Torch REQUIRED)
 # TorchConfig adds its flags (the C++ ABI define) to TORCH_CXX_FLAGS; wrap them in one target so
@@ -35,7 +41,6 @@ endif()
 if(NOT PANCAIM_ONLY_TORCH_COMPONENTS)
   find_package(OpenSSL 3.0 REQUIRED)
   find_package(Boost 1.74 REQUIRED COMPONENTS system)
-  find_package(CLI11 REQUIRED)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(OPENSLIDE REQUIRED IMPORTED_TARGET openslide)
   pkg_check_modules(HTSLIB REQUIRED IMPORTED_TARGET htslib)
