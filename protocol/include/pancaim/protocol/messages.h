@@ -9,8 +9,8 @@
 //   round             integer >= 0 (0 outside rounds)
 //   sender_role       "site" | "coordinator" | "operator": a *claim* only. Identity and role come
 //                     from the peer's TLS certificate, never from this field (see RoleMaySend()).
-// and, flat beside them, the fields of its type (the structs below; docs/protocol.md renders the
-// schemas with ProtocolMarkdown()). Unknown keys, missing or mistyped fields and duplicate keys are
+// and, flat beside them, the fields of its type (the structs below; ProtocolMarkdown() renders
+// every schema as Markdown for the documentation). Unknown keys, missing or mistyped fields and duplicate keys are
 // refused with the key's path and the message type in the error.
 //
 // Types and directions:

@@ -11,7 +11,8 @@
 // JSON, known dtype, shape entries non-negative with no overflow, byte count = product(shape) x
 // dtype size, offsets in range, tensors contiguous and non-overlapping covering the data section
 // exactly, no duplicate names. A malformed buffer gives an InvalidArgument/DataLoss Status naming
-// the tensor and field, never a crash or an out-of-bounds read.
+// the tensor and field (ResourceExhausted when a SafetensorsLimits bound is exceeded), never a
+// crash or an out-of-bounds read.
 //
 // Pure functions over byte spans: no I/O, no LibTorch (see tensorio/ for torch conversion).
 // Views do not own bytes: the caller keeps the buffer alive. Thread-safe (no shared state).
