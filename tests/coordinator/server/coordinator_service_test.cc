@@ -215,5 +215,42 @@ TEST_F(CoordinatorServiceTest, RolesComeFromCertificates) {
             std::string::npos);
 }
 
+TEST_F(CoordinatorServiceTest, OperatorPausesResumesAndAbortsRun) {
+  StartService();
+  Inbox& op_inbox = inboxes_.emplace_back();
+  auto op = Connect(crypto::Role::kOperator, "alice", op_inbox);
+  protocol::SubmitRun submit;
+  submit.run_spec = {{"model", {{"name", "tiny"}}}, {"rounds", 3}, {"min_sites", 1}};
+  ASSERT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "", 0, submit))).ok());
+  ASSERT_EQ(Next(op_inbox).type(), protocol::MessageType::kAck);
+  auto control = [&](const std::string& action) {
+    EXPECT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "run-0001", 0,
+                                               protocol::Control{action, "test"})))
+                    .ok());
+    return Next(op_inbox);
+  };
+  auto state = [&] {
+    EXPECT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "run-0001", 0,
+                                               protocol::StatusRequest{})))
+                    .ok());
+    return std::get<protocol::StatusResponse>(Next(op_inbox).body).runs.at(0).state;
+  };
+  EXPECT_EQ(state(), "pending");  // no site connected yet
+  EXPECT_EQ(control("pause").type(), protocol::MessageType::kAck);
+  EXPECT_EQ(state(), "paused");
+  EXPECT_EQ(control("resume").type(), protocol::MessageType::kAck);
+  EXPECT_EQ(control("abort").type(), protocol::MessageType::kAck);
+  EXPECT_EQ(state(), "aborted");
+  // A finished run cannot be paused; an unknown run is reported as such.
+  EXPECT_EQ(control("pause").type(), protocol::MessageType::kError);
+  EXPECT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "run-9999", 0,
+                                             protocol::Control{"abort", ""})))
+                  .ok());
+  const protocol::Message missing = Next(op_inbox);
+  ASSERT_EQ(missing.type(), protocol::MessageType::kError);
+  EXPECT_NE(std::get<protocol::ErrorMessage>(missing.body).message.find("run-9999"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace pancaim::coordinator::server
