@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 
 #include "pancaim/scenarios/generate_command.h"
+#include "pancaim/scenarios/report_html.h"
+#include "pancaim/scenarios/run_command.h"
 #include "pancaim/scenarios/scenario_config.h"
 
 namespace {
@@ -33,6 +35,24 @@ void AddGenerate(CLI::App& app, pancaim::scenarios::GenerateCommandOptions& o, b
   generate->add_flag("--no-progress", no_progress, "no progress display");
 }
 
+void AddRun(CLI::App& app, pancaim::scenarios::RunCommandOptions& o, bool& no_progress) {
+  CLI::App* run = app.add_subcommand(
+      "run", "Simulate a federation on this machine: cohort, throwaway consortium (CA, "
+             "certificates, configs), coordinator and site processes, report "
+             "(docs/scenarios.md says which steps work today)");
+  run->add_option("scenario", o.scenario_path,
+                  "scenario JSON file (default: scenarios/pdac-3-hospitals.json)");
+  run->add_option("--out", o.out_dir, "output folder (cohort, consortium, logs, report)")
+      ->required();
+  run->add_option("--bin-dir", o.bin_dir,
+                  "folder with pancaim-coordinator and pancaim-site (default: next to "
+                  "pancaim-sim)");
+  run->add_option("--threads", o.threads, "cohort generation threads (0 = one per core)")
+      ->check(CLI::Range(0, 64));
+  run->add_flag("--force", o.force, "regenerate a cohort in --out made from another scenario");
+  run->add_flag("--no-progress", no_progress, "no progress display");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,12 +61,40 @@ int main(int argc, char** argv) {
   pancaim::scenarios::GenerateCommandOptions generate_options;
   bool no_progress = false;
   AddGenerate(app, generate_options, no_progress);
+  pancaim::scenarios::RunCommandOptions run_options;
+  AddRun(app, run_options, no_progress);
+  std::string report_results;
+  std::string report_out;
+  CLI::App* report = app.add_subcommand(
+      "report", "Render report.html and CSV files from a results.json written by `run`");
+  report->add_option("results", report_results, "results.json")->required();
+  report->add_option("--out", report_out, "output folder")->required();
   CLI::App* schema = app.add_subcommand(
       "schema", "Print the scenario file keys (Markdown, as in docs/synthetic-cohorts.md)");
   CLI11_PARSE(app, argc, argv);
 
   if (schema->parsed()) {
     std::fputs(pancaim::scenarios::ScenarioConfigMarkdown().c_str(), stdout);
+    return 0;
+  }
+  if (report->parsed()) {
+    pancaim::Status status =
+        pancaim::scenarios::WriteReportFromResultsFile(report_results, report_out);
+    if (!status.ok()) {
+      std::fprintf(stderr, "pancaim-sim report: %s\n", status.ToString().c_str());
+      return 1;
+    }
+    std::printf("wrote %s/report.html\n", report_out.c_str());
+    return 0;
+  }
+  if (app.got_subcommand("run")) {
+    run_options.progress = !no_progress;
+    pancaim::scenarios::InstallStopSignalHandlers();
+    pancaim::Status status = pancaim::scenarios::RunSimulationCommand(run_options);
+    if (!status.ok()) {
+      std::fprintf(stderr, "pancaim-sim run: %s\n", status.ToString().c_str());
+      return 1;
+    }
     return 0;
   }
   generate_options.progress = !no_progress;

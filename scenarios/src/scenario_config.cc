@@ -102,6 +102,57 @@ StatusOr<CohortConfig> ParseCohort(const json& cohort) {
   return out;
 }
 
+
+// Settings of the federation that cannot work with this cohort, refused before anything starts.
+Status CheckFederation(const ScenarioConfig& config) {
+  const json& f = config.federation;
+  std::set<std::string> site_names;
+  for (const auto& site : config.cohort.sites) site_names.insert(site.name);
+  const bool mnist = config.dataset_kind == "mnist";
+  const int sites = mnist ? config.dataset["mnist"]["clients"].get<int>()
+                          : static_cast<int>(config.cohort.sites.size());
+  const std::string what = mnist ? " clients" : " sites";
+  if (!mnist && sites == 0) {
+    return InvalidArgumentError("key 'cohort.sites': at least one site is needed");
+  }
+  for (const char* key : {"min_sites", "sites_per_round"}) {
+    const int value = f[key].get<int>();
+    if (value > sites) {
+      return InvalidArgumentError("key 'federation." + std::string(key) + "': " +
+                                  std::to_string(value) + " is more than the " +
+                                  std::to_string(sites) + what);
+    }
+  }
+  const int per_round = f["sites_per_round"].get<int>();
+  if (per_round > 0 && per_round < f["min_sites"].get<int>()) {
+    return InvalidArgumentError("key 'federation.sites_per_round': " + std::to_string(per_round) +
+                                " is below federation.min_sites");
+  }
+  const int rounds = f["rounds"].get<int>();
+  for (const char* key : {"kill_site_at_round", "kill_coordinator_at_round"}) {
+    if (f["faults"][key].get<int>() > rounds) {
+      return InvalidArgumentError("key 'federation.faults." + std::string(key) +
+                                  "': after the last round " + std::to_string(rounds));
+    }
+  }
+  const std::pair<const char*, std::string> named[] = {
+      {"faults.kill_site", f["faults"]["kill_site"]},
+      {"faults.straggler_site", f["faults"]["straggler_site"]},
+      {"attack.site", f["attack"]["site"]}};
+  for (const auto& [key, name] : named) {
+    if (!name.empty() && !mnist && site_names.count(name) == 0) {
+      return InvalidArgumentError("key 'federation." + std::string(key) + "': '" + name +
+                                  "' is not a site of the cohort");
+    }
+  }
+  if (!f["faults"]["kill_site"].get<std::string>().empty() &&
+      f["faults"]["kill_site_at_round"].get<int>() == 0) {
+    return InvalidArgumentError("key 'federation.faults.kill_site_at_round': needed (≥ 1) with "
+                                "faults.kill_site");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<ScenarioConfig> ParseScenarioConfig(const json& document, std::string_view source) {
@@ -116,6 +167,17 @@ StatusOr<ScenarioConfig> ParseScenarioConfig(const json& document, std::string_v
   if (!cohort.ok()) return cohort.status().WithContext(source);
   out.cohort = std::move(cohort).value();
   out.federation = out.document["federation"];
+  out.dataset = out.document["dataset"];
+  out.dataset_kind = out.dataset["kind"];
+  if (out.dataset_kind != "mnist" && out.cohort.sites.empty()) {
+    return InvalidArgumentError("key 'cohort.sites': at least one site is needed")
+        .WithContext(source);
+  }
+  // A file without a `federation` section only describes a cohort for `generate`; its defaults
+  // (min_sites 2) must not refuse a one-site cohort. `pancaim-sim run` checks again.
+  if (document.is_object() && document.contains("federation")) {
+    if (Status status = CheckFederation(out); !status.ok()) return status.WithContext(source);
+  }
   return out;
 }
 

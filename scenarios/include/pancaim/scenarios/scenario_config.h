@@ -94,17 +94,22 @@ struct CohortConfig {
 };
 
 // A whole scenario. `document` is the validated JSON with every default filled in; `federation`
-// stays JSON until the simulation (issue 7) gives it typed settings.
+// stays JSON (the simulation maps it to a run spec, consortium_provisioner.h).
 struct ScenarioConfig {
   std::string name;
   std::string description;
   std::uint64_t seed = 1;
-  CohortConfig cohort;
+  CohortConfig cohort;         // empty sites for the mnist dataset
+  std::string dataset_kind;    // "synthetic-cohort" | "mnist"
+  nlohmann::json dataset;      // validated `dataset` section
   nlohmann::json federation;
   nlohmann::json document;
 };
 
-// Validates `document` against the schema plus the semantic checks above. Errors name `source`
+// Validates `document` against the schema plus the semantic checks above and, for the
+// federation, settings that cannot work: min_sites or sites_per_round above the number of sites
+// (clients for mnist), fault or attack sites that are not in the cohort, faults after the last
+// round, a synthetic-cohort dataset without sites. Errors name `source`
 // and the key ("pdac.json: key 'cohort.sites[1].prevalence': 1.5 is above the maximum 1").
 StatusOr<ScenarioConfig> ParseScenarioConfig(const nlohmann::json& document,
                                              std::string_view source);
