@@ -16,4 +16,7 @@ void RegisterCheckDataCommand(CLI::App& app, int* exit_code);
 // config-schema: prints the site.json key reference (Markdown, as in docs/data.md).
 void RegisterConfigSchemaCommand(CLI::App& app, int* exit_code);
 
+// `models`: the model zoo's models with task and parameter count.
+void RegisterModelsCommand(CLI::App& app, int* exit_code);
+
 }  // namespace pancaim::site_cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   pancaim::site_cli::RegisterCheckDataCommand(app, &exit_code);
   pancaim::site_cli::RegisterConfigSchemaCommand(app, &exit_code);
+  pancaim::site_cli::RegisterModelsCommand(app, &exit_code);
   try {
     CLI11_PARSE(app, argc, argv);
   } catch (const std::exception& e) {
