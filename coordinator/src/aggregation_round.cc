@@ -1,5 +1,7 @@
 #include "pancaim/coordinator/aggregation_round.h"
 
+#include <chrono>
+
 #include "pancaim/crypto/sha256.h"
 
 namespace pancaim::coordinator {
@@ -55,6 +57,8 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
   // From here on the site has used its one submission for this round.
   submitted_.insert(update.site_id);
   auto result = [&]() -> StatusOr<UpdateReceipt> {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
     auto view = protocol::SafetensorsView::Parse(update.payload, options_.payload_limits);
     if (!view.ok()) return view.status().WithContext("update from site '" + update.site_id + "'");
     PANCAIM_ASSIGN_OR_RETURN(
@@ -62,8 +66,11 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
         ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), *view, update.site_id,
                        update.sample_count,
                        aggregator_->validation_options(options_.max_delta_norm)));
+    const Clock::time_point validated = Clock::now();
     PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
     UpdateReceipt receipt;
+    receipt.validation_seconds = std::chrono::duration<double>(validated - start).count();
+    receipt.fold_seconds = std::chrono::duration<double>(Clock::now() - validated).count();
     receipt.site_id = update.site_id;
     receipt.bytes = update.payload.size();
     receipt.sha256 = update.payload_sha256.empty() ? crypto::Sha256Hex(update.payload)

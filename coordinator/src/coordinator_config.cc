@@ -28,7 +28,10 @@ Schema ServerSchema() {
   Schema s("Network endpoint and connection limits.");
   s.Add("listen_address", Field::String("Address to listen on (IPv4 or IPv6 literal).")
                               .Default("0.0.0.0"));
-  s.Add("port", Field::Integer("TCP port to listen on.").Default(8443).Range(1, 65535));
+  s.Add("port", Field::Integer("TCP port to listen on; 0 binds a free ephemeral port, which "
+                               "`serve` prints as \"listening on port N\".")
+                  .Default(8443)
+                  .Range(0, 65535));
   s.Add("tls", Field::Object(TlsSchema(), "TLS certificate, key, CA and CRL files.").Required());
   s.Add("crl_grace_seconds",
         Field::Integer("How long after its nextUpdate time a CRL is still accepted before "

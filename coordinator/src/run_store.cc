@@ -15,6 +15,7 @@ constexpr char kModelFile[] = "model.safetensors";
 constexpr char kStrategyFile[] = "strategy.safetensors";
 constexpr char kStateFile[] = "run_state.json";
 constexpr char kLatestFile[] = "LATEST";
+constexpr char kEvaluationsFile[] = "evaluations.json";
 
 // The document's checksum covers its canonical text without the "checksum" key.
 std::string DocumentChecksum(nlohmann::json document) {
@@ -202,6 +203,35 @@ StatusOr<std::optional<RunCheckpoint>> RunStore::LoadLatest() {
   }
   return DataLossError("no checkpoint in " + folder_.string() +
                        " verifies; latest error: " + first_error.message());
+}
+
+Status RunStore::SaveEvaluations(const nlohmann::json& evaluations) {
+  PANCAIM_CHECK(evaluations.is_object()) << "evaluations must be a JSON object";
+  PANCAIM_RETURN_IF_ERROR(fs_->CreateDirectories(folder_));
+  nlohmann::json document = {{"format", kFormat}, {"evaluations", evaluations}};
+  document["checksum"] = DocumentChecksum(document);
+  return fs_->WriteFileAtomic(folder_ / kEvaluationsFile, document.dump(1));
+}
+
+StatusOr<nlohmann::json> RunStore::LoadEvaluations() {
+  const std::filesystem::path path = folder_ / kEvaluationsFile;
+  auto text = fs_->ReadFile(path, 1u << 28);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return nlohmann::json::object();
+    return text.status();
+  }
+  PANCAIM_ASSIGN_OR_RETURN(nlohmann::json document, config::ParseJson(*text, path.string()));
+  if (!document.is_object() || !document.contains("checksum") ||
+      !document["checksum"].is_string() ||
+      document["checksum"].get<std::string>() != DocumentChecksum(document)) {
+    return DataLossError(path.string() + ": checksum mismatch (file corrupted or edited)");
+  }
+  if (document.value("format", 0) != kFormat || !document.contains("evaluations") ||
+      !document["evaluations"].is_object()) {
+    return DataLossError(path.string() + ": not an evaluations record of format " +
+                         std::to_string(kFormat));
+  }
+  return document["evaluations"];
 }
 
 void RunStore::Prune(std::int64_t latest) {

@@ -109,6 +109,11 @@ StatusOr<StatusRequest> BodyFromJson(const json&, Tag<StatusRequest>) { return S
 
 void AddBodyFields(Schema& schema, Tag<StatusResponse>) {
   schema.Add("runs", Field::Array(Field::Object(RunStatusSchema(), "A run"), "Runs").Required());
+  schema.Add("warnings",
+             Field::Array(Field::String("One warning, one sentence"),
+                          "Coordinator-wide warnings, e.g. a certificate in use that expires "
+                          "within 30 days; omitted when there are none")
+                 .Default(json::array()));
 }
 void BodyToJson(const StatusResponse& body, json& out) {
   json runs = json::array();
@@ -123,6 +128,7 @@ void BodyToJson(const StatusResponse& body, json& out) {
                     {"message", run.message}});
   }
   out["runs"] = std::move(runs);
+  if (!body.warnings.empty()) out["warnings"] = body.warnings;
 }
 StatusOr<StatusResponse> BodyFromJson(const json& header, Tag<StatusResponse>) {
   StatusResponse body;
@@ -141,6 +147,18 @@ StatusOr<StatusResponse> BodyFromJson(const json& header, Tag<StatusResponse>) {
     PANCAIM_ASSIGN_OR_RETURN(run.metrics, ParseMetrics(item.at("metrics"), path + ".metrics"));
     run.message = item.at("message").get<std::string>();
     body.runs.push_back(std::move(run));
+  }
+  const json& warnings = header.at("warnings");
+  if (warnings.size() > kMaxStatusWarnings) {
+    return KeyError("warnings", "more than " + std::to_string(kMaxStatusWarnings) + " items");
+  }
+  for (std::size_t i = 0; i < warnings.size(); ++i) {
+    const std::string& warning = warnings[i].get_ref<const std::string&>();
+    if (warning.size() > kMaxStatusWarningBytes) {
+      return KeyError("warnings[" + std::to_string(i) + "]",
+                      "longer than " + std::to_string(kMaxStatusWarningBytes) + " bytes");
+    }
+    body.warnings.push_back(warning);
   }
   return body;
 }

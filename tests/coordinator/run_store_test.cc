@@ -152,6 +152,32 @@ TEST(RunStoreTest, DetectsCorruptionAndFallsBackToAnOlderVerifiedRound) {
   EXPECT_EQ(store.LoadLatest().status().code(), StatusCode::kDataLoss);
 }
 
+TEST(RunStoreTest, EvaluationsLiveBesideTheCheckpointsWithTheirOwnChecksum) {
+  std::filesystem::path dir = FreshDir("evaluations");
+  RunStore store(dir);
+  auto none = store.LoadEvaluations();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, nlohmann::json::object());
+  ASSERT_TRUE(store.Save(Checkpoint(1, 1)).ok());
+  const std::string state_before = *ReadFile(store.RoundFolder(1) / "run_state.json");
+  const nlohmann::json evaluations = {{"1", {{"metrics", {{"auc", 0.8}}}, {"samples", 12}}}};
+  ASSERT_TRUE(store.SaveEvaluations(evaluations).ok());
+  auto loaded = store.LoadEvaluations();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*loaded, evaluations);
+  // The round's checkpoint is untouched and still the latest.
+  EXPECT_EQ(*ReadFile(store.RoundFolder(1) / "run_state.json"), state_before);
+  ASSERT_TRUE(store.LoadLatest().ok());
+
+  const auto path = dir / "evaluations.json";
+  std::string text = *ReadFile(path);
+  text.replace(text.find("0.8"), 3, "0.9");
+  ASSERT_TRUE(WriteFileAtomic(path, text).ok());
+  auto edited = store.LoadEvaluations();
+  EXPECT_EQ(edited.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(edited.status().message().find("evaluations.json"), std::string::npos);
+}
+
 // ---- Bit-identical resume of a deterministic toy federation --------------------------------
 
 // A toy federation: 5 sites, 3 selected per round by the run's seeded RNG; each selected site

@@ -44,6 +44,7 @@ MessageBody SampleBody(MessageType type) {
       StatusResponse body;
       body.runs.push_back({"run-1", "running", 3, 10, 3, 2, {{"loss", 0.5}}, ""});
       body.runs.push_back({"run-0", "failed", 1, 10, 0, 0, {}, "no sites"});
+      body.warnings = {"CA certificate expires in 12 days"};
       return body;
     }
     case MessageType::kSitesRequest: return SitesRequest{};
@@ -145,6 +146,29 @@ TEST(Messages, MissingField) {
   header = SampleJson(MessageType::kHello);
   header.erase("run_id");
   EXPECT_THAT(ParseError(header).message(), HasSubstr("message 'hello': missing required key 'run_id'"));
+}
+
+TEST(Messages, StatusWarningsAreOptionalAndBounded) {
+  auto parsed = ParseMessageJson(SampleJson(MessageType::kStatusResponse));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(std::get<StatusResponse>(parsed->body).warnings,
+            std::vector<std::string>{"CA certificate expires in 12 days"});
+
+  json header = SampleJson(MessageType::kStatusResponse);
+  header.erase("warnings");
+  parsed = ParseMessageJson(header);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(std::get<StatusResponse>(parsed->body).warnings.empty());
+  StatusResponse none;
+  EXPECT_FALSE(ToJson(Message{"", 0, Role::kCoordinator, none}).contains("warnings"));
+
+  header["warnings"] = json::array({1});
+  EXPECT_THAT(ParseError(header).message(), HasSubstr("key 'warnings[0]'"));
+  header["warnings"] = json::array();
+  for (std::size_t i = 0; i <= kMaxStatusWarnings; ++i) header["warnings"].push_back("w");
+  EXPECT_THAT(ParseError(header).message(), HasSubstr("key 'warnings': more than 64 items"));
+  header["warnings"] = json::array({std::string(kMaxStatusWarningBytes + 1, 'x')});
+  EXPECT_THAT(ParseError(header).message(), HasSubstr("key 'warnings[0]': longer than"));
 }
 
 TEST(Messages, MistypedField) {

@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <boost/asio/dispatch.hpp>
@@ -162,6 +163,7 @@ struct CoordinatorService::State : SiteLinks,
     context.links = this;
     context.spill_dir = spill_dir;
     context.run_defaults = options.config.value("run_defaults", nlohmann::json::object());
+    context.on_round_closed = options.on_round_closed;
     return context;
   }
 
@@ -178,6 +180,22 @@ struct CoordinatorService::State : SiteLinks,
   void TickAll() {
     const TimePoint now = std::chrono::steady_clock::now();
     for (auto& [id, run] : runs) run->Tick(now);
+    RefreshWarnings(now);
+  }
+
+  // Re-reads the status warnings when they are older than warnings_refresh (which also repeats
+  // their log lines at that pace while they last).
+  void RefreshWarnings(TimePoint now) {
+    if (!options.status_warnings) return;
+    if (warnings_checked.has_value() && now - *warnings_checked < options.warnings_refresh) return;
+    warnings_checked = now;
+    warnings = options.status_warnings();
+    if (warnings.size() > protocol::kMaxStatusWarnings) warnings.resize(protocol::kMaxStatusWarnings);
+    for (std::string& warning : warnings) {
+      if (warning.size() > protocol::kMaxStatusWarningBytes) {
+        warning.resize(protocol::kMaxStatusWarningBytes);
+      }
+    }
   }
 
   // ---- connection events (posted to the strand) ----
@@ -292,8 +310,19 @@ struct CoordinatorService::State : SiteLinks,
         if (it != runs.end()) it->second->OnDecline(peer.id, message, now);
         break;
       }
+      case MessageType::kEvaluateResult: {
+        const Status may = crypto::CheckRoleAllows(peer, crypto::Action::kSubmitUpdate);
+        auto it = runs.find(message.run_id);
+        if (!may.ok() || it == runs.end()) {
+          (void)connection->Send(protocol::ToJson(ErrorReply(
+              may.ok() ? NotFoundError("no run '" + message.run_id + "'") : may)));
+          break;
+        }
+        it->second->OnEvaluateResult(peer.id, message);
+        break;
+      }
       default:
-        break;  // evaluate_result, error, bye, ack: logged by the transport, nothing to do
+        break;  // error, bye, ack: logged by the transport, nothing to do
     }
   }
 
@@ -313,6 +342,8 @@ struct CoordinatorService::State : SiteLinks,
       }
       case MessageType::kStatusRequest: {
         protocol::StatusResponse response;
+        RefreshWarnings(std::chrono::steady_clock::now());
+        response.warnings = warnings;
         for (const auto& [id, run] : runs) {
           if (message.run_id.empty() || message.run_id == id) {
             response.runs.push_back(run->StatusReport());
@@ -434,6 +465,8 @@ struct CoordinatorService::State : SiteLinks,
   std::map<std::string, std::unique_ptr<RunStore>> stores;  // before runs: runs point into them
   std::map<std::string, std::unique_ptr<RunStateMachine>> runs;
   std::int64_t next_run_number = 1;
+  std::vector<std::string> warnings;  // status warnings, refreshed by RefreshWarnings
+  std::optional<TimePoint> warnings_checked;
   std::unique_ptr<transport::Server> server;
   std::atomic<bool> stopped{false};
 };
@@ -443,6 +476,7 @@ StatusOr<std::unique_ptr<CoordinatorService>> CoordinatorService::Start(
     CoordinatorServiceOptions options) {
   auto state = std::make_shared<State>(io, std::move(options));
   PANCAIM_RETURN_IF_ERROR(state->Load());
+  state->RefreshWarnings(std::chrono::steady_clock::now());  // not yet shared: no strand needed
   transport::ServerOptions server_options = state->options.server_options.has_value()
                                                 ? *state->options.server_options
                                                 : ServerOptionsFromConfig(state->options.config);

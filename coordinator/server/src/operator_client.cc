@@ -26,6 +26,9 @@ Schema BuildOperatorConfigSchema() {
   connection.Add("key_file", Field::String("The operator's private key.").Required());
   connection.Add("crl_file", Field::String("PEM file of the consortium CRL.").Required());
   Schema s("Configuration of the operator commands (operator.json).");
+  s.Add("operator", Field::String("The operator's identity, for the reader only: the coordinator "
+                                  "takes identity from the certificate, never from this key.")
+                        .Default(""));
   s.Add("coordinator", Field::Object(connection, "Coordinator connection.").Required());
   return s;
 }

@@ -23,6 +23,10 @@ std::int64_t MixSeed(std::int64_t seed, std::int64_t round, std::int64_t attempt
   return ((std::int64_t{out[0]} << 32) | out[1]) & kSeedMask;
 }
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 std::string_view RunStateName(RunState state) {
@@ -109,6 +113,22 @@ StatusOr<std::unique_ptr<RunStateMachine>> RunStateMachine::Resume(RunCheckpoint
     run->state_ = RunState::kPaused;
   }
   if (run->completed_rounds_ >= run->rounds_) run->state_ = RunState::kCompleted;
+  auto evaluations = run->context_.store->LoadEvaluations();
+  if (!evaluations.ok()) {
+    // Evaluation results are a report, not training state: the run goes on without them.
+    PANCAIM_LOG(WARNING) << "run " << run->run_id_ << ": " << evaluations.status()
+                         << "; earlier evaluation results are not shown";
+  } else {
+    run->evaluation_results_ = std::move(evaluations).value();
+    for (auto& entry : run->history_) {
+      const std::string key = std::to_string(entry.value("round", std::int64_t{0}));
+      const auto found = run->evaluation_results_.find(key);
+      if (found != run->evaluation_results_.end() &&
+          found->value("model_sha256", "") == entry.value("model_sha256", "")) {
+        entry["evaluation"] = *found;
+      }
+    }
+  }
   return run;
 }
 
@@ -225,6 +245,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
     return;
   }
   open_.emplace();
+  open_->opened = std::chrono::steady_clock::now();
   open_->round = std::move(round).value();
   open_->selected = options.selected_sites;
   open_->deadline = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -247,6 +268,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
       open_->answered.insert(site);
     }
   }
+  open_->send_seconds = SecondsSince(open_->opened);
   MaybeClose(now, /*deadline_passed=*/false);
 }
 
@@ -285,6 +307,10 @@ void RunStateMachine::OnTrainResult(const std::string& site_id, const protocol::
     for (const auto& [name, value] : result->metrics) {
       open_->metric_sums[name] += value * envelope.sample_count;
     }
+    open_->last_result_seconds = SecondsSince(open_->opened);
+    if (open_->first_result_seconds < 0) open_->first_result_seconds = open_->last_result_seconds;
+    open_->validation_seconds += receipt->validation_seconds;
+    open_->fold_seconds += receipt->fold_seconds;
     open_->samples += envelope.sample_count;
     open_->answered.insert(site_id);
   } else {
@@ -367,7 +393,9 @@ void RunStateMachine::RetryOrFail(const std::string& why) {
 void RunStateMachine::CloseRound() {
   const std::int64_t round_number = open_->round->key().round;
   const std::int64_t accepted = open_->round->accepted();
+  const auto finish_start = std::chrono::steady_clock::now();
   auto next = open_->round->Close();
+  const double finish_seconds = SecondsSince(finish_start);
   if (!next.ok()) {
     Fail("round " + std::to_string(round_number) + ": aggregation failed: " +
          next.status().message());
@@ -377,6 +405,7 @@ void RunStateMachine::CloseRound() {
   if (open_->samples > 0) {
     for (const auto& [name, sum] : open_->metric_sums) metrics[name] = sum / open_->samples;
   }
+  const std::set<std::string> round_sites = open_->selected;
   nlohmann::json entry = {{"round", round_number},
                           {"sites", open_->selected},
                           {"answered", open_->answered},
@@ -386,6 +415,13 @@ void RunStateMachine::CloseRound() {
                           {"samples", open_->samples},
                           {"attempt", attempt_},
                           {"metrics", metrics}};
+  entry["timing"] = {{"send_seconds", open_->send_seconds},
+                     {"first_result_seconds", open_->first_result_seconds},
+                     {"last_result_seconds", open_->last_result_seconds},
+                     {"validation_seconds", open_->validation_seconds},
+                     {"fold_seconds", open_->fold_seconds},
+                     {"finish_seconds", finish_seconds}};
+  const auto opened = open_->opened;
   open_.reset();
   auto previous_model = model_;
   auto previous_bytes = model_bytes_;
@@ -402,6 +438,7 @@ void RunStateMachine::CloseRound() {
                               {"accepted", accepted},
                               {"outcome", "aggregated"}});
   if (completed_rounds_ >= rounds_) state_ = RunState::kCompleted;
+  const auto checkpoint_start = std::chrono::steady_clock::now();
   const Status saved = SaveCheckpoint();
   if (!saved.ok()) {
     // The round does not count: the previous checkpoint stays the latest.
@@ -413,6 +450,9 @@ void RunStateMachine::CloseRound() {
     Fail("round " + std::to_string(round_number) + ": checkpoint failed: " + saved.message());
     return;
   }
+  nlohmann::json& timing = history_.back()["timing"];
+  timing["checkpoint_seconds"] = SecondsSince(checkpoint_start);
+  timing["round_seconds"] = SecondsSince(opened);
   Audit(audit::kModelProduced,
         {{"run_id", run_id_}, {"round", round_number}, {"sha256", model_sha256_}});
   PANCAIM_LOG(INFO) << "run " << run_id_ << ": round " << round_number << " closed with "
@@ -422,6 +462,148 @@ void RunStateMachine::CloseRound() {
   } else if (state_ != RunState::kPaused) {
     message_ = "round " + std::to_string(round_number) + " closed";
   }
+  if (context_.on_round_closed) context_.on_round_closed(run_id_, history_.back());
+  const std::int64_t every = spec_.value("evaluate_every", std::int64_t{1});
+  if (round_number == rounds_ || (every > 0 && round_number % every == 0)) {
+    RequestEvaluation(round_number, round_sites);
+  }
+}
+
+void RunStateMachine::RequestEvaluation(std::int64_t round,
+                                        const std::set<std::string>& round_sites) {
+  const std::vector<std::string> connected = context_.links->ConnectedSites();
+  const nlohmann::json model = spec_.value("model", nlohmann::json::object());
+  const nlohmann::json training = spec_.value("training", nlohmann::json::object());
+  protocol::EvaluateRequest request;
+  request.model_name = model.value("name", "");
+  request.model_config = model.value("config", nlohmann::json::object());
+  request.model_sha256 = model_sha256_;
+  request.split = "validation";
+  request.batch_size = training.value("batch_size", 32);
+  protocol::Message message;
+  message.run_id = run_id_;
+  message.round = round;
+  message.sender_role = protocol::Role::kCoordinator;
+  message.body = std::move(request);
+  PendingEvaluation pending;
+  pending.model_sha256 = model_sha256_;
+  for (const std::string& site : round_sites) {
+    if (std::find(connected.begin(), connected.end(), site) == connected.end()) continue;
+    const Status sent = context_.links->Send(site, message, model_bytes_);
+    if (sent.ok()) {
+      pending.asked.insert(site);
+    } else {
+      PANCAIM_LOG(WARNING) << "run " << run_id_ << ": evaluate_request to site '" << site
+                           << "': " << sent;
+    }
+  }
+  Audit("evaluation_requested", {{"run_id", run_id_},
+                                 {"round", round},
+                                 {"model_sha256", model_sha256_},
+                                 {"split", "validation"},
+                                 {"sites", pending.asked}});
+  if (pending.asked.empty()) {
+    PANCAIM_LOG(WARNING) << "run " << run_id_ << ": no site of round " << round
+                         << " is connected to evaluate its model";
+    return;
+  }
+  PANCAIM_LOG(INFO) << "run " << run_id_ << ": asked " << pending.asked.size()
+                    << " site(s) to evaluate the round " << round << " model";
+  evaluations_[round] = std::move(pending);
+  while (evaluations_.size() > kMaxPendingEvaluations) {
+    PANCAIM_LOG(WARNING) << "run " << run_id_ << ": no longer waiting for the evaluation of round "
+                         << evaluations_.begin()->first << " (too many pending)";
+    evaluations_.erase(evaluations_.begin());
+  }
+}
+
+Status RunStateMachine::RefuseEvaluation(const std::string& site_id,
+                                         const protocol::Message& message,
+                                         const std::string& reason) {
+  const Status refused = FailedPreconditionError(
+      "run " + run_id_ + ": evaluation result of site '" + site_id + "' for round " +
+      std::to_string(message.round) + " refused: " + reason);
+  PANCAIM_LOG(WARNING) << refused.message();
+  Audit("evaluation_rejected",
+        {{"run_id", run_id_}, {"round", message.round}, {"site", site_id}, {"reason", reason}});
+  return refused;
+}
+
+void RunStateMachine::OnEvaluateResult(const std::string& site_id,
+                                       const protocol::Message& message) {
+  const auto* result = std::get_if<protocol::EvaluateResult>(&message.body);
+  PANCAIM_CHECK(result != nullptr);
+  auto it = evaluations_.find(message.round);
+  if (message.run_id != run_id_ || it == evaluations_.end()) {
+    (void)RefuseEvaluation(site_id, message, "no evaluation of that round is pending");
+    return;
+  }
+  PendingEvaluation& pending = it->second;
+  if (!pending.asked.contains(site_id)) {
+    (void)RefuseEvaluation(site_id, message, "the site was not asked");
+    return;
+  }
+  if (pending.answered.contains(site_id)) {
+    (void)RefuseEvaluation(site_id, message, "the site already answered");
+    return;
+  }
+  if (result->model_sha256 != pending.model_sha256) {
+    (void)RefuseEvaluation(site_id, message,
+                           "it evaluated model " + result->model_sha256.substr(0, 12) +
+                               ", not the round's " + pending.model_sha256.substr(0, 12));
+    return;
+  }
+  if (result->split != "validation" || result->num_samples <= 0) {
+    (void)RefuseEvaluation(site_id, message,
+                           "split '" + result->split + "' with " +
+                               std::to_string(result->num_samples) +
+                               " samples (validation with >= 1 asked)");
+    return;
+  }
+  for (const auto& [name, value] : result->metrics) {
+    if (!std::isfinite(value)) {
+      (void)RefuseEvaluation(site_id, message, "metric '" + name + "' is not finite");
+      return;
+    }
+  }
+  const double samples = static_cast<double>(result->num_samples);
+  for (const auto& [name, value] : result->metrics) pending.metric_sums[name] += value * samples;
+  pending.samples += samples;
+  ++pending.sites;
+  pending.answered.insert(site_id);
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [name, sum] : pending.metric_sums) metrics[name] = sum / pending.samples;
+  const nlohmann::json evaluation = {{"metrics", metrics},
+                                     {"samples", pending.samples},
+                                     {"sites", pending.sites},
+                                     {"asked", pending.asked.size()},
+                                     {"split", "validation"},
+                                     {"model_sha256", pending.model_sha256}};
+  Audit("evaluation_accepted", {{"run_id", run_id_},
+                                {"round", message.round},
+                                {"site", site_id},
+                                {"samples", result->num_samples},
+                                {"model_sha256", result->model_sha256},
+                                {"metrics", result->metrics}});
+  for (auto& entry : history_) {
+    if (entry.value("round", std::int64_t{0}) == message.round) entry["evaluation"] = evaluation;
+  }
+  evaluation_results_[std::to_string(message.round)] = evaluation;
+  const Status saved = context_.store->SaveEvaluations(evaluation_results_);
+  if (!saved.ok()) {
+    PANCAIM_LOG(ERROR) << "run " << run_id_ << ": evaluation of round " << message.round
+                       << " not persisted: " << saved;
+  }
+  PANCAIM_LOG(INFO) << "run " << run_id_ << ": evaluation of round " << message.round << " from '"
+                    << site_id << "' (" << result->num_samples << " patients); "
+                    << pending.sites << "/" << pending.asked.size() << " site(s) so far";
+  if (pending.answered.size() >= pending.asked.size()) evaluations_.erase(it);
+}
+
+std::vector<std::int64_t> RunStateMachine::PendingEvaluations() const {
+  std::vector<std::int64_t> rounds;
+  for (const auto& [round, pending] : evaluations_) rounds.push_back(round);
+  return rounds;
 }
 
 void RunStateMachine::Fail(const std::string& reason) {
@@ -479,6 +661,13 @@ protocol::RunStatus RunStateMachine::StatusReport() const {
     for (const auto& [name, value] : history_.back()["metrics"].items()) {
       if (value.is_number()) status.metrics[name] = value.get<double>();
     }
+  }
+  for (auto entry = history_.rbegin(); entry != history_.rend(); ++entry) {
+    if (!entry->contains("evaluation")) continue;
+    for (const auto& [name, value] : (*entry)["evaluation"]["metrics"].items()) {
+      if (value.is_number()) status.metrics["val_" + name] = value.get<double>();
+    }
+    break;
   }
   status.message = message_;
   return status;

@@ -58,6 +58,7 @@ class CoordinatorServiceTest : public ::testing::Test {
     server_options.channel.idle_timeout = 2000ms;
     options.server_options = server_options;
     options.tick_interval = 20ms;
+    options.status_warnings = status_warnings_;
     auto service = CoordinatorService::Start(
         pool_.context(), [this]() -> boost::asio::ssl::context& { return server_tls_->native(); },
         std::move(options));
@@ -114,6 +115,7 @@ class CoordinatorServiceTest : public ::testing::Test {
   std::unique_ptr<CoordinatorService> service_;
   std::string last_payload_;
   std::list<Inbox> inboxes_;
+  std::function<std::vector<std::string>()> status_warnings_;
 };
 
 TEST_F(CoordinatorServiceTest, OperatorSubmitsAndSitesTrainOneRound) {
@@ -250,6 +252,60 @@ TEST_F(CoordinatorServiceTest, OperatorPausesResumesAndAbortsRun) {
   ASSERT_EQ(missing.type(), protocol::MessageType::kError);
   EXPECT_NE(std::get<protocol::ErrorMessage>(missing.body).message.find("run-9999"),
             std::string::npos);
+}
+
+TEST_F(CoordinatorServiceTest, SitesEvaluateAndStatusShowsValidationMetricsAndWarnings) {
+  status_warnings_ = [] { return std::vector<std::string>{"CA certificate expires in 3 days"}; };
+  StartService();
+  Inbox& a_inbox = inboxes_.emplace_back();
+  auto a = Connect(crypto::Role::kSite, "site-a", a_inbox);
+  protocol::Hello hello;
+  hello.dataset.num_train = 5;
+  ASSERT_TRUE(a->Send(protocol::ToJson(Make(protocol::Role::kSite, "", 0, hello))).ok());
+  ASSERT_EQ(Next(a_inbox).type(), protocol::MessageType::kWelcome);
+  Inbox& op_inbox = inboxes_.emplace_back();
+  auto op = Connect(crypto::Role::kOperator, "alice", op_inbox);
+  protocol::SubmitRun submit;
+  submit.run_spec = {{"model", {{"name", "tiny"}}}, {"rounds", 1}, {"min_sites", 1}};
+  ASSERT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "", 0, submit))).ok());
+  ASSERT_EQ(Next(op_inbox).type(), protocol::MessageType::kAck);
+
+  ASSERT_EQ(Next(a_inbox).type(), protocol::MessageType::kTrainRequest);
+  protocol::TrainResult result;
+  result.base_model_sha256 = crypto::Sha256Hex(last_payload_);
+  result.num_samples = 4;
+  result.update_kind = protocol::UpdateKind::kWeights;
+  const std::string weights = testing::MakeModelBytes({{"w", DType::kF32, {2}, {1, 2}}});
+  result.payload_sha256 = crypto::Sha256Hex(weights);
+  ASSERT_TRUE(
+      a->Send(protocol::ToJson(Make(protocol::Role::kSite, "run-0001", 1, result)), weights).ok());
+
+  // After the round, the site is asked to evaluate the new global model on its validation split.
+  const protocol::Message request = Next(a_inbox);
+  ASSERT_EQ(request.type(), protocol::MessageType::kEvaluateRequest);
+  EXPECT_EQ(request.run_id, "run-0001");
+  EXPECT_EQ(request.round, 1);
+  const auto& evaluate = std::get<protocol::EvaluateRequest>(request.body);
+  EXPECT_EQ(evaluate.model_sha256, crypto::Sha256Hex(last_payload_));
+  protocol::EvaluateResult evaluated;
+  evaluated.model_sha256 = evaluate.model_sha256;
+  evaluated.num_samples = 3;
+  evaluated.metrics = {{"auc", 0.9}};
+  ASSERT_TRUE(
+      a->Send(protocol::ToJson(Make(protocol::Role::kSite, "run-0001", 1, evaluated))).ok());
+
+  protocol::StatusResponse status;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(op->Send(protocol::ToJson(Make(protocol::Role::kOperator, "run-0001", 0,
+                                               protocol::StatusRequest{})))
+                    .ok());
+    status = std::get<protocol::StatusResponse>(Next(op_inbox).body);
+    if (status.runs.at(0).metrics.contains("val_auc")) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status.runs.at(0).state, "completed");
+  EXPECT_DOUBLE_EQ(status.runs.at(0).metrics.at("val_auc"), 0.9);
+  EXPECT_EQ(status.warnings, std::vector<std::string>{"CA certificate expires in 3 days"});
 }
 
 }  // namespace

@@ -254,5 +254,139 @@ TEST_F(RunStateMachineTest, ResumeContinuesFromLastCompletedRound) {
   EXPECT_EQ(links_.sent[0].message.round, 2);
 }
 
+// ---- Federated evaluation ---------------------------------------------------------------------
+
+protocol::Message EvalResult(const std::string& sha, std::int64_t round, std::int64_t samples,
+                             double c_index) {
+  protocol::EvaluateResult result;
+  result.model_sha256 = sha;
+  result.split = "validation";
+  result.num_samples = samples;
+  result.metrics = {{"c_index", c_index}, {"loss", 1.0 - c_index}};
+  protocol::Message message;
+  message.run_id = "run-1";
+  message.round = round;
+  message.sender_role = protocol::Role::kSite;
+  message.body = result;
+  return message;
+}
+
+std::vector<FakeLinks::Sent> OfType(const FakeLinks& links, protocol::MessageType type) {
+  std::vector<FakeLinks::Sent> out;
+  for (const auto& sent : links.sent) {
+    if (sent.message.type() == type) out.push_back(sent);
+  }
+  return out;
+}
+
+TEST_F(RunStateMachineTest, EvaluatesEachRoundModelAndFoldsSampleWeightedMeans) {
+  auto run = NewRun({{"training", {{"batch_size", 4}}}});
+  run->Tick(t0_);
+  for (const char* site : {"a", "b", "c"}) {
+    run->OnTrainResult(site, Result(*run, 1, 10, 1.0), Weights(1, 1), t0_);
+  }
+  ASSERT_EQ(run->completed_rounds(), 1);
+  const std::string round1 = run->model()->Sha256();
+  const auto asked = OfType(links_, protocol::MessageType::kEvaluateRequest);
+  ASSERT_EQ(asked.size(), 3u);
+  for (const auto& sent : asked) {
+    const auto& request = std::get<protocol::EvaluateRequest>(sent.message.body);
+    EXPECT_EQ(sent.message.run_id, "run-1");
+    EXPECT_EQ(sent.message.round, 1);
+    EXPECT_EQ(request.model_name, "genomics-mlp");
+    EXPECT_EQ(request.model_sha256, round1);
+    EXPECT_EQ(request.split, "validation");
+    EXPECT_EQ(request.batch_size, 4);
+    EXPECT_EQ(*sent.payload, run->model()->bytes());
+  }
+  EXPECT_EQ(run->PendingEvaluations(), (std::vector<std::int64_t>{1}));
+
+  // Evaluation does not hold back the next round.
+  links_.sent.clear();
+  run->Tick(t0_);
+  EXPECT_EQ(OfType(links_, protocol::MessageType::kTrainRequest).size(), 3u);
+  EXPECT_EQ(run->StatusReport().round, 2);
+
+  run->OnEvaluateResult("a", EvalResult(round1, 1, 10, 0.6));
+  run->OnEvaluateResult("b", EvalResult(round1, 1, 30, 0.8));
+  // Refused: a second answer, a site not asked, another model, a round not evaluated.
+  run->OnEvaluateResult("a", EvalResult(round1, 1, 1000, 0.0));
+  run->OnEvaluateResult("d", EvalResult(round1, 1, 1000, 0.0));
+  run->OnEvaluateResult("c", EvalResult(std::string(64, 'f'), 1, 1000, 0.0));
+  run->OnEvaluateResult("c", EvalResult(round1, 2, 1000, 0.0));
+  const nlohmann::json& evaluation = run->history()[0]["evaluation"];
+  EXPECT_DOUBLE_EQ(evaluation["metrics"]["c_index"].get<double>(), (10 * 0.6 + 30 * 0.8) / 40);
+  EXPECT_DOUBLE_EQ(evaluation["samples"].get<double>(), 40);
+  EXPECT_EQ(evaluation["sites"], 2);
+  EXPECT_DOUBLE_EQ(run->StatusReport().metrics.at("val_c_index"), 0.75);
+  EXPECT_DOUBLE_EQ(run->StatusReport().metrics.at("loss"), 1.0);  // training metric kept
+  run->OnEvaluateResult("c", EvalResult(round1, 1, 40, 0.5));
+  EXPECT_EQ(run->history()[0]["evaluation"]["sites"], 3);
+  EXPECT_DOUBLE_EQ(run->StatusReport().metrics.at("val_c_index"), (6 + 24 + 20) / 80.0);
+  EXPECT_TRUE(run->PendingEvaluations().empty());
+
+  auto log = ReadFile(audit_->path());
+  ASSERT_TRUE(log.ok());
+  EXPECT_NE(log->find("evaluation_requested"), std::string::npos);
+  EXPECT_NE(log->find("evaluation_accepted"), std::string::npos);
+  EXPECT_NE(log->find("the site already answered"), std::string::npos);
+  EXPECT_NE(log->find("the site was not asked"), std::string::npos);
+  EXPECT_NE(log->find("no evaluation of that round is pending"), std::string::npos);
+  EXPECT_TRUE(VerifyAuditLog(audit_->path()).ok());
+
+  // The results survive a restart, and the checkpoint still holds the round's model as it was.
+  run.reset();
+  auto checkpoint = store_->LoadLatest();
+  ASSERT_TRUE(checkpoint.ok() && checkpoint->has_value());
+  EXPECT_EQ((*checkpoint)->model->Sha256(), round1);
+  auto resumed = RunStateMachine::Resume(std::move(**checkpoint), Context());
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ((*resumed)->history()[0]["evaluation"]["sites"], 3);
+  EXPECT_DOUBLE_EQ((*resumed)->StatusReport().metrics.at("val_c_index"), 50 / 80.0);
+}
+
+TEST_F(RunStateMachineTest, EvaluatesEveryKRoundsAndAfterTheLastEvenOnceCompleted) {
+  links_.connected = {"a", "b"};
+  auto run = NewRun({{"rounds", 3}, {"evaluate_every", 2}});
+  std::vector<std::int64_t> evaluated;
+  for (std::int64_t round = 1; round <= 3; ++round) {
+    links_.sent.clear();
+    run->Tick(t0_);
+    for (const char* site : {"a", "b"}) {
+      run->OnTrainResult(site, Result(*run, round, 10, 1.0), Weights(round, round), t0_);
+    }
+    ASSERT_EQ(run->completed_rounds(), round);
+    for (const auto& sent : OfType(links_, protocol::MessageType::kEvaluateRequest)) {
+      if (sent.site == "a") evaluated.push_back(sent.message.round);
+    }
+  }
+  EXPECT_EQ(evaluated, (std::vector<std::int64_t>{2, 3}));
+  ASSERT_EQ(run->state(), RunState::kCompleted);
+  EXPECT_FALSE(run->StatusReport().metrics.contains("val_c_index"));
+  // Results arriving after the run completed still count.
+  run->OnEvaluateResult("b", EvalResult(run->model()->Sha256(), 3, 5, 0.7));
+  EXPECT_EQ(run->history()[2]["evaluation"]["sites"], 1);
+  EXPECT_FALSE(run->history()[1].contains("evaluation"));
+  EXPECT_DOUBLE_EQ(run->StatusReport().metrics.at("val_c_index"), 0.7);
+  auto saved = store_->LoadEvaluations();
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ((*saved)["3"]["sites"], 1);
+}
+
+TEST_F(RunStateMachineTest, DisconnectedSitesAreNotAskedToEvaluate) {
+  auto run = NewRun({{"rounds", 1}});
+  run->Tick(t0_);
+  run->OnTrainResult("a", Result(*run, 1, 10, 1.0), Weights(1, 1), t0_);
+  run->OnTrainResult("b", Result(*run, 1, 10, 1.0), Weights(1, 1), t0_);
+  links_.connected = {"a", "b"};
+  run->OnSiteDisconnected("c", t0_);
+  ASSERT_EQ(run->completed_rounds(), 1);
+  std::vector<std::string> asked;
+  for (const auto& sent : OfType(links_, protocol::MessageType::kEvaluateRequest)) {
+    asked.push_back(sent.site);
+  }
+  EXPECT_EQ(asked, (std::vector<std::string>{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace pancaim::coordinator::server

@@ -54,6 +54,8 @@ struct UpdateReceipt {
   std::string sha256;          // of the payload
   double sample_count = 0;
   double delta_l2_norm = -1;   // -1 when not computed
+  double validation_seconds = 0;  // parsing and validating the payload (for round timings)
+  double fold_seconds = 0;        // folding it into the aggregate
 };
 
 struct AggregationRoundOptions {

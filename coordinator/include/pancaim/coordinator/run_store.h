@@ -8,6 +8,7 @@
 //   round-00000003/run_state.json        run spec, round, strategy scalars, RNG state, metrics
 //                                        history, SHA-256 of both files, and its own checksum
 //   LATEST                               {"round": 3, "run_state_sha256": "..."}
+//   evaluations.json                     federated evaluation results by round, with checksum
 // Each file is written atomically (temporary file, fsync, rename, folder fsync), the round's files
 // first and LATEST last: a round counts as done once LATEST names it. A failed write (a full disk)
 // returns the error and leaves LATEST, and so the previous checkpoint, as it was. Older round
@@ -67,6 +68,15 @@ class RunStore {
 
   // Loads and verifies one round's checkpoint.
   StatusOr<RunCheckpoint> LoadRound(std::int64_t round);
+
+  // Federated evaluation results ({"<round>": {...}}, an object) arrive after their round's
+  // checkpoint was written, so they live beside the checkpoints in evaluations.json (written
+  // atomically, with its own checksum) rather than rewriting a round's files; the checkpoints
+  // stay exactly as the rounds produced them. Errors name the file.
+  Status SaveEvaluations(const nlohmann::json& evaluations);
+  // The saved results; an empty object when none were saved. DataLoss when the file fails its
+  // checksum or is not such an object.
+  StatusOr<nlohmann::json> LoadEvaluations();
 
   std::filesystem::path RoundFolder(std::int64_t round) const;
   const std::filesystem::path& folder() const { return folder_; }

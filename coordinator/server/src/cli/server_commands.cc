@@ -11,6 +11,7 @@
 #include "pancaim/common/files.h"
 #include "pancaim/common/log.h"
 #include "pancaim/coordinator/coordinator_config.h"
+#include "pancaim/coordinator/server/certificate_warnings.h"
 #include "pancaim/coordinator/server/coordinator_service.h"
 #include "pancaim/coordinator/server/operator_client.h"
 #include "pancaim/coordinator/server/zoo_model_factory.h"
@@ -56,6 +57,7 @@ int Serve(const std::string& config_file, bool resume) {
   options.resume = resume;
   options.model_factory = ZooModelFactory();
   crypto::TlsContext* context = tls->get();
+  options.status_warnings = [context] { return CertificateExpiryWarnings(*context); };
   auto service = CoordinatorService::Start(
       pool.context(), [context]() -> boost::asio::ssl::context& { return context->native(); },
       std::move(options));
@@ -112,6 +114,7 @@ void PrintHuman(const protocol::Message& reply) {
   if (const auto* ack = std::get_if<protocol::Ack>(&reply.body)) {
     std::cout << ack->message << "\n";
   } else if (const auto* status = std::get_if<protocol::StatusResponse>(&reply.body)) {
+    for (const auto& warning : status->warnings) std::cout << "warning: " << warning << "\n";
     if (status->runs.empty()) std::cout << "no runs\n";
     for (const auto& run : status->runs) {
       std::cout << run.run_id << "  " << run.state << "  round " << run.round << "/"
@@ -194,8 +197,12 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
     sites->callback(
         [=] { *exit_code = RunOperator("sites", *args, Request("", 0, protocol::SitesRequest{})); });
   }
-  for (const char* action : {"pause", "resume", "abort"}) {
-    auto* control = app.add_subcommand(action, std::string(action) + " a run");
+  const std::pair<const char*, const char*> actions[] = {
+      {"pause", "Pause a run (an open round keeps collecting; no new round opens)"},
+      {"resume", "Resume a paused run"},
+      {"abort", "Abort a run for good (its checkpoints stay exportable)"}};
+  for (const auto& [action, help] : actions) {
+    auto* control = app.add_subcommand(action, help);
     auto args = std::make_shared<OperatorArgs>();
     auto run = std::make_shared<std::string>();
     auto reason = std::make_shared<std::string>();

@@ -213,7 +213,12 @@ struct RunStatus {
 
 struct StatusResponse {
   std::vector<RunStatus> runs;
+  // Coordinator-wide warnings for the operator, e.g. a certificate in use expiring within 30
+  // days (at most kMaxStatusWarnings, each at most kMaxStatusWarningBytes); sent only when any.
+  std::vector<std::string> warnings;
 };
+inline constexpr std::size_t kMaxStatusWarnings = 64;
+inline constexpr std::size_t kMaxStatusWarningBytes = 4096;
 
 // Sites known to the coordinator.
 struct SitesRequest {};

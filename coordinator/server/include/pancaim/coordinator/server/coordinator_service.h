@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,13 @@ struct CoordinatorServiceOptions {
   // Overrides of the transport settings (tests use an ephemeral port): when set, used as is.
   std::optional<transport::ServerOptions> server_options;
   std::chrono::milliseconds tick_interval{200};
+  // Coordinator-wide warnings for operators' status (serve: CertificateExpiryWarnings of its
+  // TLS context). Called on the service's strand at start and then at most once per
+  // warnings_refresh (so it may log each time); may be empty.
+  std::function<std::vector<std::string>()> status_warnings;
+  std::chrono::seconds warnings_refresh{3600};
+  // Observer of closed rounds (RunContext::on_round_closed), called on the strand; may be empty.
+  std::function<void(const std::string& run_id, const nlohmann::json& entry)> on_round_closed;
 };
 
 class CoordinatorService {

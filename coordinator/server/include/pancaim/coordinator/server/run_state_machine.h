@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,6 +55,9 @@ struct RunContext {
   // run_defaults section of coordinator.json (min_sites, round_deadline_seconds,
   // max_round_retries); missing keys take the schema defaults.
   nlohmann::json run_defaults = nlohmann::json::object();
+  // Observer called after each round's checkpoint is written, with the round's history entry
+  // (including its "timing"); for benchmarks and tests. Must not call back into the run.
+  std::function<void(const std::string& run_id, const nlohmann::json& entry)> on_round_closed;
 };
 
 enum class RunState { kWaiting, kRunning, kPaused, kCompleted, kAborted, kFailed };
@@ -87,7 +91,14 @@ class RunStateMachine {
                      std::string_view payload, TimePoint now);
   // A decline of the current round's request: counts as the site's answer.
   void OnDecline(const std::string& site_id, const protocol::Message& message, TimePoint now);
+  // An evaluate_result from `site_id`. Accepted when its envelope round has a pending
+  // evaluation, the site was asked, has not answered yet and evaluated the model sent (SHA-256);
+  // folded into that round's history entry ("evaluation": sample-weighted mean metrics, samples,
+  // sites), persisted (RunStore::SaveEvaluations) and audit-logged. Counts in any run state,
+  // also after the run finished. Refusals are logged and audit-logged with the reason.
+  void OnEvaluateResult(const std::string& site_id, const protocol::Message& message);
   // A selected site went away: counts as its answer (the round closes with the others).
+  // Pending evaluations keep waiting for it (a reconnected site may still answer them).
   void OnSiteDisconnected(const std::string& site_id, TimePoint now);
 
   // Operator controls. Pause keeps the open round collecting but opens no new one; Abort ends
@@ -105,12 +116,18 @@ class RunStateMachine {
   }
   std::int64_t completed_rounds() const { return completed_rounds_; }
   const nlohmann::json& spec() const { return spec_; }
-  // One entry per completed round: round, sites, accepted, samples, metrics, model_sha256.
+  // One entry per completed round: round, sites, accepted, samples, metrics, model_sha256,
+  // timing (seconds: round = open to checkpoint written, send, first_result, last_result,
+  // validation, fold, finish, checkpoint; checkpoint is added after the round's own checkpoint,
+  // so it is persisted from the next one), and evaluation once sites answered.
   const nlohmann::json& history() const { return history_; }
   // The global model after the last completed round.
   const std::shared_ptr<const SafetensorsBuffer>& model() const { return model_; }
-  // Status for operators.
+  // Status for operators: the last closed round's training metrics plus, once any federated
+  // evaluation arrived, the latest evaluation's metrics prefixed "val_".
   protocol::RunStatus StatusReport() const;
+  // Rounds whose evaluation still awaits at least one site (oldest first).
+  std::vector<std::int64_t> PendingEvaluations() const;
 
  private:
   RunStateMachine(std::string run_id, nlohmann::json spec, RunContext context);
@@ -124,6 +141,9 @@ class RunStateMachine {
   std::vector<std::string> SelectSites(const std::vector<std::string>& eligible) const;
   protocol::Message TrainRequestFor() const;
   Status SaveCheckpoint();
+  void RequestEvaluation(std::int64_t round, const std::set<std::string>& round_sites);
+  Status RefuseEvaluation(const std::string& site_id, const protocol::Message& message,
+                          const std::string& reason);
 
   struct OpenRound {
     std::unique_ptr<AggregationRound> round;
@@ -133,7 +153,26 @@ class RunStateMachine {
     std::map<std::string, double> metric_sums;  // sample-weighted sums of site metrics
     double samples = 0;
     std::int64_t declined = 0;
+    // Real elapsed times (steady clock, not the `now` arguments), for the history's "timing".
+    std::chrono::steady_clock::time_point opened;
+    double send_seconds = 0;          // queueing the train_requests
+    double first_result_seconds = -1;  // open -> first accepted update on the strand
+    double last_result_seconds = -1;   // open -> last accepted update
+    double validation_seconds = 0;     // sum over accepted updates
+    double fold_seconds = 0;           // sum over accepted updates
   };
+
+  // Federated evaluation of one round's global model, awaiting the sites asked.
+  struct PendingEvaluation {
+    std::string model_sha256;
+    std::set<std::string> asked;
+    std::set<std::string> answered;  // results accepted
+    std::map<std::string, double> metric_sums;  // sample-weighted sums of site metrics
+    double samples = 0;
+    std::int64_t sites = 0;  // results accepted
+  };
+  // At most this many rounds' evaluations are awaited at once (the oldest is dropped).
+  static constexpr std::size_t kMaxPendingEvaluations = 16;
 
   std::string run_id_;
   nlohmann::json spec_;
@@ -153,6 +192,9 @@ class RunStateMachine {
   std::shared_ptr<const std::string> model_bytes_;  // the payload shared by every site
   std::string model_sha256_;
   std::optional<OpenRound> open_;
+  std::map<std::int64_t, PendingEvaluation> evaluations_;  // by round
+  // Every round's aggregated evaluation so far ({"<round>": {...}}), as RunStore keeps it.
+  nlohmann::json evaluation_results_ = nlohmann::json::object();
 };
 
 }  // namespace pancaim::coordinator::server
