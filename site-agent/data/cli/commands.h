@@ -19,4 +19,7 @@ void RegisterConfigSchemaCommand(CLI::App& app, int* exit_code);
 // `models`: the model zoo's models with task and parameter count.
 void RegisterModelsCommand(CLI::App& app, int* exit_code);
 
+// run --config site.json [--device D] [--threads N] [--fault KIND]: the site agent (site_agent.h).
+void RegisterRunCommand(CLI::App& app, int* exit_code);
+
 }  // namespace pancaim::site_cli

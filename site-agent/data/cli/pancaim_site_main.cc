@@ -6,13 +6,14 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "PANCAIM-FL site agent: checks and prepares this hospital's data (CT/MR, slides, VCF, "
-      "clinical table); local data never leaves the site."};
+      "PANCAIM-FL site agent: checks this hospital's data (CT/MR, slides, VCF, clinical table) "
+      "and takes part in federated training; patient data never leaves the site."};
   app.require_subcommand(1);
   int exit_code = 0;
   pancaim::site_cli::RegisterCheckDataCommand(app, &exit_code);
   pancaim::site_cli::RegisterConfigSchemaCommand(app, &exit_code);
   pancaim::site_cli::RegisterModelsCommand(app, &exit_code);
+  pancaim::site_cli::RegisterRunCommand(app, &exit_code);
   try {
     CLI11_PARSE(app, argc, argv);
   } catch (const std::exception& e) {
