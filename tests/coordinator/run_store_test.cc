@@ -152,6 +152,25 @@ TEST(RunStoreTest, DetectsCorruptionAndFallsBackToAnOlderVerifiedRound) {
   EXPECT_EQ(store.LoadLatest().status().code(), StatusCode::kDataLoss);
 }
 
+TEST(RunStoreTest, InterruptedResaveOfTheLatestRoundKeepsItLoadable) {
+  // Round 0 only (a run paused right after submission): saving it again is stopped by a full
+  // disk just before LATEST (writes: model, strategy, run_state, then LATEST fails).
+  FullDiskFileSystem fs;
+  RunStore store(FreshDir("resave"), &fs);
+  RunCheckpoint first = Checkpoint(0, 1);
+  ASSERT_TRUE(store.Save(first).ok());
+  RunCheckpoint paused = first;
+  paused.rng = {{"state", "paused"}};
+  fs.Arm(3);
+  EXPECT_EQ(store.Save(paused).code(), StatusCode::kResourceExhausted);
+  auto latest = store.LoadLatest();
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->round, 0);
+  EXPECT_EQ((*latest)->rng, paused.rng);
+  EXPECT_EQ((*latest)->model->bytes(), first.model->bytes());
+}
+
 TEST(RunStoreTest, EvaluationsLiveBesideTheCheckpointsWithTheirOwnChecksum) {
   std::filesystem::path dir = FreshDir("evaluations");
   RunStore store(dir);

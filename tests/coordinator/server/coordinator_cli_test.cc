@@ -211,7 +211,6 @@ TEST_F(CoordinatorCliTest, CommandsHaveHelp) {
 }
 
 TEST_F(CoordinatorCliTest, ServeAndOperatorCommandsAsProcesses) {
-  const auto start = std::chrono::steady_clock::now();
   auto serve = std::make_unique<ServeProcess>(config_, false, temp_.path() / "serve1.log");
   const int port = serve->WaitForPort(std::chrono::seconds(20));
   ASSERT_GT(port, 0) << serve->Log();
@@ -285,7 +284,6 @@ TEST_F(CoordinatorCliTest, ServeAndOperatorCommandsAsProcesses) {
   EXPECT_EQ(status["runs"][1]["state"], "aborted");
   EXPECT_NE(serve->Log().find("loaded run run-0001"), std::string::npos) << serve->Log();
   EXPECT_EQ(serve->Terminate(std::chrono::seconds(10)), 0) << serve->Log();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ class RunStore {
   Status Save(const RunCheckpoint& checkpoint);
 
   // The last completed round, every checksum verified; std::nullopt when nothing was saved yet.
+  // A latest round whose run_state.json verifies by its own checksum but differs from the digest
+  // in LATEST was being saved again (same round) when the process stopped: it is used.
   // If the round LATEST names fails verification, older kept rounds are tried (with a warning);
   // DataLoss when none verifies.
   StatusOr<std::optional<RunCheckpoint>> LoadLatest();
