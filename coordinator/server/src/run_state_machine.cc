@@ -332,6 +332,20 @@ void RunStateMachine::OnDecline(const std::string& site_id, const protocol::Mess
   PANCAIM_CHECK(decline != nullptr);
   PANCAIM_LOG(WARNING) << "run " << run_id_ << ": site '" << site_id << "' declined round "
                        << message.round << " (" << decline->code << "): " << decline->reason;
+  if (decline->request_type == "evaluate_request") {
+    // An evaluation, not the round's training: the site no longer owes that evaluation.
+    auto it = evaluations_.find(message.round);
+    if (it != evaluations_.end() && it->second.asked.contains(site_id) &&
+        it->second.answered.insert(site_id).second) {
+      Audit("evaluation_declined", {{"run_id", run_id_},
+                                    {"round", message.round},
+                                    {"site", site_id},
+                                    {"code", decline->code},
+                                    {"reason", decline->reason}});
+      if (it->second.answered.size() >= it->second.asked.size()) evaluations_.erase(it);
+    }
+    return;
+  }
   if (!open_.has_value() || message.round != open_->round->key().round ||
       !open_->selected.contains(site_id)) {
     return;

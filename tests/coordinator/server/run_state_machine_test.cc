@@ -373,6 +373,23 @@ TEST_F(RunStateMachineTest, EvaluatesEveryKRoundsAndAfterTheLastEvenOnceComplete
   EXPECT_EQ((*saved)["3"]["sites"], 1);
 }
 
+TEST_F(RunStateMachineTest, DeclinedEvaluationEndsTheWaitButNotTraining) {
+  auto run = NewRun();
+  run->Tick(t0_);
+  for (const char* site : {"a", "b", "c"}) {
+    run->OnTrainResult(site, Result(*run, 1, 10, 1.0), Weights(1, 1), t0_);
+  }
+  ASSERT_EQ(run->completed_rounds(), 1);
+  run->Tick(t0_);  // round 2 open
+  protocol::Decline busy{"busy", "queue full", "evaluate_request"};
+  for (const char* site : {"a", "b", "c"}) {
+    run->OnDecline(site, {"run-1", 1, protocol::Role::kSite, busy}, t0_);
+  }
+  EXPECT_TRUE(run->PendingEvaluations().empty());
+  EXPECT_EQ(run->StatusReport().sites_reported, 0);  // round 2 still waits for its updates
+  EXPECT_EQ(run->state(), RunState::kRunning);
+}
+
 TEST_F(RunStateMachineTest, DisconnectedSitesAreNotAskedToEvaluate) {
   auto run = NewRun({{"rounds", 1}});
   run->Tick(t0_);

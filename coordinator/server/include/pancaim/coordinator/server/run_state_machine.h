@@ -89,7 +89,8 @@ class RunStateMachine {
   // audit-logged with the reason and count as the site's answer.
   void OnTrainResult(const std::string& site_id, const protocol::Message& message,
                      std::string_view payload, TimePoint now);
-  // A decline of the current round's request: counts as the site's answer.
+  // A decline of the current round's train_request: counts as the site's answer. A decline of
+  // an evaluate_request (request_type) only ends the wait for that site's evaluation.
   void OnDecline(const std::string& site_id, const protocol::Message& message, TimePoint now);
   // An evaluate_result from `site_id`. Accepted when its envelope round has a pending
   // evaluation, the site was asked, has not answered yet and evaluated the model sent (SHA-256);
@@ -166,7 +167,7 @@ class RunStateMachine {
   struct PendingEvaluation {
     std::string model_sha256;
     std::set<std::string> asked;
-    std::set<std::string> answered;  // results accepted
+    std::set<std::string> answered;  // results accepted, or declined
     std::map<std::string, double> metric_sums;  // sample-weighted sums of site metrics
     double samples = 0;
     std::int64_t sites = 0;  // results accepted
