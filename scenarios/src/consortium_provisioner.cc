@@ -1,5 +1,6 @@
 #include "pancaim/scenarios/consortium_provisioner.h"
 
+#include <algorithm>
 #include <set>
 #include <system_error>
 
@@ -49,6 +50,10 @@ Status WriteValidated(const config::Schema& schema, const json& document, const 
 
 Status CheckPlan(const ConsortiumPlan& plan) {
   if (plan.sites.empty()) return InvalidArgumentError("consortium plan: no sites");
+  if (plan.min_patients_per_round < 1) {
+    return InvalidArgumentError("consortium plan: min_patients_per_round " +
+                                std::to_string(plan.min_patients_per_round) + " is below 1");
+  }
   if (plan.port < 1 || plan.port > 65535) {
     return InvalidArgumentError("consortium plan: port " + std::to_string(plan.port) +
                                 " is not in 1..65535");
@@ -74,6 +79,22 @@ json TlsClientSection(const ConsortiumPlan& plan, const fs::path& ca, const fs::
 }
 
 }  // namespace
+
+json SitePolicyFor(const ConsortiumPlan& plan) {
+  json allowed = json::array();
+  const json* model = plan.run_spec.is_object() && plan.run_spec.contains("model")
+                          ? &plan.run_spec["model"]
+                          : nullptr;
+  if (model != nullptr && model->is_object() && model->contains("name") &&
+      (*model)["name"].is_string()) {
+    allowed.push_back((*model)["name"]);
+  }
+  const int rounds = plan.run_spec.is_object() ? plan.run_spec.value("rounds", 100) : 100;
+  return {{"allowed_models", allowed},
+          {"min_patients_per_round", plan.min_patients_per_round},
+          // A retried round counts again at the site: leave room for retries.
+          {"max_rounds_per_run", std::max(100, 2 * rounds)}};
+}
 
 StatusOr<ProvisionedConsortium> ProvisionConsortium(const ConsortiumPlan& plan,
                                                     const fs::path& out_dir) {
@@ -121,12 +142,15 @@ StatusOr<ProvisionedConsortium> ProvisionConsortium(const ConsortiumPlan& plan,
 
   for (std::size_t i = 0; i < plan.sites.size(); ++i) {
     const fs::path dir = root / "sites" / plan.sites[i].id;
-    const json site_config = {
-        {"site",
-         {{"id", plan.sites[i].id},
-          {"manifest", plan.sites[i].manifest.string()},
-          {"cache_dir", (dir / "cache").string()}}},
-        {"coordinator", TlsClientSection(plan, out.ca_certificate, out.crl, sites[i])}};
+    json site_config = plan.sites[i].data_config.is_object() ? plan.sites[i].data_config
+                                                               : json::object();
+    site_config["site"]["id"] = plan.sites[i].id;
+    site_config["site"]["manifest"] = plan.sites[i].manifest.string();
+    if (!site_config["site"].contains("cache_dir")) {
+      site_config["site"]["cache_dir"] = (dir / "cache").string();
+    }
+    site_config["coordinator"] = TlsClientSection(plan, out.ca_certificate, out.crl, sites[i]);
+    site_config["policy"] = SitePolicyFor(plan);
     out.site_configs.push_back(dir / "site.json");
     PANCAIM_RETURN_IF_ERROR(
         WriteValidated(sitedata::SiteConfigSchema(), site_config, out.site_configs.back()));
@@ -186,7 +210,8 @@ StatusOr<json> RunSpecForFederation(const json& federation, const std::vector<st
       {"training",
        {{"epochs", federation.value("local_epochs", 1)},
         {"batch_size", federation.value("batch_size", 16)},
-        {"learning_rate", federation.value("learning_rate", 1e-3)}}}};
+        {"learning_rate", federation.value("learning_rate", 1e-3)},
+        {"optimizer", federation.value("optimizer", std::string("adam"))}}}};
   auto validated = coordinator::ValidateRunSpec(spec);
   if (!validated.ok()) return validated.status().WithContext("run spec from federation");
   return validated;

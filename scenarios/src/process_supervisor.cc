@@ -57,9 +57,20 @@ StatusOr<pid_t> ProcessSupervisor::Spawn(const ChildSpec& spec) {
     return InternalError("cannot open log file " + spec.log_file.string() + ": " +
                          std::strerror(errno));
   }
+  int out_fd = -1;
+  if (!spec.stdout_file.empty()) {
+    out_fd = ::open(spec.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out_fd < 0) {
+      const int err = errno;
+      ::close(log_fd);
+      return InternalError("cannot open output file " + spec.stdout_file.string() + ": " +
+                           std::strerror(err));
+    }
+  }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     ::close(log_fd);
+    if (out_fd >= 0) ::close(out_fd);
     return InternalError(std::string("pipe2: ") + std::strerror(errno));
   }
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
@@ -74,6 +85,7 @@ StatusOr<pid_t> ProcessSupervisor::Spawn(const ChildSpec& spec) {
   if (pid < 0) {
     const int err = errno;
     ::close(log_fd);
+    if (out_fd >= 0) ::close(out_fd);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     return InternalError(std::string("fork: ") + std::strerror(err));
@@ -85,7 +97,7 @@ StatusOr<pid_t> ProcessSupervisor::Spawn(const ChildSpec& spec) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(out_fd >= 0 ? out_fd : log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
@@ -102,6 +114,7 @@ StatusOr<pid_t> ProcessSupervisor::Spawn(const ChildSpec& spec) {
   // Also set here, so the group exists before Start returns whichever process runs first.
   ::setpgid(pid, pid);
   ::close(log_fd);
+  if (out_fd >= 0) ::close(out_fd);
   ::close(pipe_fds[1]);
   int child_errno = 0;
   ssize_t got;
@@ -270,5 +283,7 @@ void InstallStopSignalHandlers() {
 bool StopRequested() { return g_stop_requested != 0; }
 
 void RequestStop() { g_stop_requested = 1; }
+
+void ClearStopRequest() { g_stop_requested = 0; }
 
 }  // namespace pancaim::scenarios

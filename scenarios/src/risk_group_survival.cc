@@ -27,7 +27,10 @@ StatusOr<SurvivalResult> SurvivalFromPredictions(const std::vector<double>& risk
     return FailedPreconditionError("survival curves need at least two test patients, got " +
                                    std::to_string(risk.size()));
   }
-  const zoo::RiskGroups groups = zoo::SplitRiskGroups(risk, time, event, zoo::Median(risk));
+  return SurvivalFromRiskGroups(zoo::SplitRiskGroups(risk, time, event, zoo::Median(risk)));
+}
+
+SurvivalResult SurvivalFromRiskGroups(const zoo::RiskGroups& groups) {
   SurvivalResult out;
   out.threshold = groups.threshold;
   out.low_count = static_cast<int>(groups.low_count);

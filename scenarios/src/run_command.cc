@@ -9,9 +9,17 @@
 #include <cstring>
 #include <system_error>
 
+#include <algorithm>
+#include <ctime>
+
 #include "pancaim/common/files.h"
+#include "pancaim/common/progress.h"
 #include "pancaim/scenarios/cohort_generator.h"
+#include "pancaim/scenarios/federation_driver.h"
 #include "pancaim/scenarios/idx_reader.h"
+#include "pancaim/scenarios/operator_channel.h"
+#include "pancaim/scenarios/report_html.h"
+#include "pancaim/scenarios/simulation_evaluation.h"
 
 #ifndef PANCAIM_SCENARIOS_SOURCE_DIR
 #error "PANCAIM_SCENARIOS_SOURCE_DIR must name the scenarios/ folder"
@@ -23,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr int kSteps = 5;
+constexpr int kSteps = 6;
 
 void Step(std::FILE* out, int step, const std::string& text) {
   std::fprintf(out, "[%d/%d] %s\n", step, kSteps, text.c_str());
@@ -56,6 +64,182 @@ std::vector<std::string> SiteIds(const ScenarioConfig& scenario) {
   std::vector<std::string> ids;
   for (const auto& site : scenario.cohort.sites) ids.push_back(site.name);
   return ids;
+}
+
+// The data sections of site `id`'s site.json: the scenario's `site_data` (imaging, pathology,
+// genomics settings) and a CT cache kept in DIR/cache/<id> across runs.
+json SiteDataConfig(const ScenarioConfig& scenario, const fs::path& out_dir,
+                    const std::string& id) {
+  json config = scenario.federation.value("site_data", json::object());
+  if (!config.is_object()) config = json::object();
+  config["site"]["cache_dir"] = fs::absolute(out_dir / "cache" / id).string();
+  return config;
+}
+
+// Whole site.json documents for the researcher's reading of the data (no coordinator section).
+std::vector<json> CohortSiteConfigs(const ScenarioConfig& scenario, const fs::path& out_dir) {
+  std::vector<json> configs;
+  for (const auto& site : scenario.cohort.sites) {
+    json config = SiteDataConfig(scenario, out_dir, site.name);
+    config["site"]["id"] = site.name;
+    config["site"]["manifest"] = fs::absolute(out_dir / "cohort" / site.name / "manifest.csv").string();
+    configs.push_back(std::move(config));
+  }
+  return configs;
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm = {};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string Show(std::optional<double> value) {
+  if (!value) return "n/a";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3f", *value);
+  return text;
+}
+
+// Step 6: scores on the held-out test patients, baselines, results and report.
+Status EvaluateAndReport(const ScenarioConfig& scenario, const SimulationData& data,
+                         const json& run_spec, const FollowResult& followed,
+                         const RunCommandOptions& options, std::FILE* out) {
+  if (data.pooled_test->Size() == 0) {
+    return FailedPreconditionError("no site has a test patient with the labels and modalities " +
+                                   data.model + " needs: nothing to score the models on");
+  }
+  RunResults results;
+  results.scenario = scenario.name;
+  results.task = data.data.task;
+  results.metric = data.data.metric;
+  results.strategy = run_spec["strategy"].value("name", std::string("fedavg"));
+  results.started_utc = UtcNow();
+  results.rounds = followed.rounds;
+  results.events = followed.events;
+
+  // Federated metric per round: every exported round model on the same test patients.
+  {
+    ProgressDisplay progress("per-round test " + data.data.metric,
+                             static_cast<std::int64_t>(followed.round_models.size()), out);
+    if (!options.progress) progress.set_plain(true);
+    for (RoundResult& round : results.rounds) {
+      const auto model_file = followed.round_models.find(round.round);
+      if (model_file == followed.round_models.end()) continue;
+      PANCAIM_ASSIGN_OR_RETURN(zoo::ZooModel model, LoadModelFile(data, model_file->second));
+      PANCAIM_ASSIGN_OR_RETURN(auto metrics, Score(model, *data.pooled_test));
+      round.metric = Headline(metrics, data.data.metric);
+      progress.Advance(1, "round " + std::to_string(round.round) + " " + Show(round.metric));
+    }
+    progress.Finish();
+  }
+
+  PANCAIM_ASSIGN_OR_RETURN(zoo::ZooModel global, LoadModelFile(data, followed.global_model));
+  PANCAIM_ASSIGN_OR_RETURN(auto global_metrics, Score(global, *data.pooled_test));
+  const std::optional<double> federated = Headline(global_metrics, data.data.metric);
+  PANCAIM_ASSIGN_OR_RETURN(results.sites,
+                           SummarizeSites(SiteIds(scenario), CohortSiteConfigs(scenario,
+                                                                                options.out_dir)));
+  for (std::size_t i = 0; i < data.sites.size() && i < results.sites.size(); ++i) {
+    if (data.sites[i].test->Size() == 0) continue;
+    PANCAIM_ASSIGN_OR_RETURN(auto metrics, Score(global, *data.sites[i].test));
+    results.sites[i].federated_metric = Headline(metrics, data.data.metric);
+  }
+  if (data.data.task == "survival") {
+    auto survival = SurvivalOnTest(global, data);
+    if (survival.ok()) {
+      results.survival = std::move(survival).value();
+    } else {
+      results.events.push_back({0, 0, "note", "no risk-group curves: " +
+                                                  survival.status().message()});
+    }
+  }
+
+  const json& baselines = scenario.federation.value("baselines", json::object());
+  if (baselines.value("local", true) || baselines.value("centralized", true)) {
+    zoo::TrainOptions train;
+    const json& training = run_spec["training"];
+    train.epochs = static_cast<std::int64_t>(run_spec.value("rounds", 1)) *
+                   training.value("epochs", 1);
+    train.batch_size = training.value("batch_size", 16);
+    train.learning_rate = training.value("learning_rate", 1e-3);
+    train.optimizer = training.value("optimizer", std::string("sgd"));
+    train.momentum = training.value("momentum", 0.9);
+    train.weight_decay = training.value("weight_decay", 0.0);
+    train.seed = scenario.seed;
+    train.device = "cpu";
+    std::fprintf(out, "      baselines: %zu local models and one centralized, %lld epochs each\n",
+                 data.sites.size(), static_cast<long long>(train.epochs));
+    std::fflush(out);
+    PANCAIM_ASSIGN_OR_RETURN(BaselineScores scores, RunBaselines(data, train, options.progress));
+    for (std::size_t i = 0; i < results.sites.size() && i < scores.local_on_own_test.size(); ++i) {
+      results.sites[i].local_metric = scores.local_on_own_test[i];
+    }
+    if (baselines.value("local", true)) results.baselines.local_mean = scores.local_mean;
+    if (baselines.value("centralized", true)) results.baselines.centralized = scores.centralized;
+    results.events.push_back({0, 0, "note", "baselines trained in " +
+                                                std::to_string(static_cast<int>(scores.seconds)) +
+                                                " s in the pancaim-sim process"});
+  }
+  // The final federated score also closes the per-round series.
+  if (!results.rounds.empty() && !results.rounds.back().metric) results.rounds.back().metric = federated;
+
+  PANCAIM_RETURN_IF_ERROR(WriteReport(results, options.out_dir));
+  std::fprintf(out,
+               "      test %s on %lld held-out patients: federated %s, local mean %s, "
+               "centralized %s\n",
+               data.data.metric.c_str(), static_cast<long long>(data.pooled_test->Size()),
+               Show(federated).c_str(), Show(results.baselines.local_mean).c_str(),
+               Show(results.baselines.centralized).c_str());
+  if (results.survival) {
+    std::fprintf(out, "      risk groups (median split): log-rank p = %s\n",
+                 Show(results.survival->p_value).c_str());
+  }
+  std::fprintf(out, "      report: %s (open it in a browser; results.json and CSV next to it)\n",
+               fs::absolute(options.out_dir / "report.html").c_str());
+  return Status::Ok();
+}
+
+// Fault arguments and scheduled faults of the scenario's `faults` and `attack` sections.
+void ApplyScenarioFaults(const ScenarioConfig& scenario, std::vector<ChildSpec>& launch,
+                         std::vector<ScheduledFault>& faults) {
+  const json& f = scenario.federation;
+  auto add_args = [&](const std::string& site, const std::string& fault) {
+    for (ChildSpec& spec : launch) {
+      if (spec.name == "site-" + site) spec.args.insert(spec.args.end(), {"--fault", fault});
+    }
+  };
+  if (f.contains("faults")) {
+    const json& faults_section = f["faults"];
+    const std::string kill = faults_section.value("kill_site", std::string());
+    if (!kill.empty()) {
+      faults.push_back({ScheduledFault::Kind::kRestartSite, "site-" + kill,
+                        faults_section.value("kill_site_at_round", 1)});
+    }
+    const std::string straggler = faults_section.value("straggler_site", std::string());
+    if (!straggler.empty()) {
+      add_args(straggler, "delay=" + std::to_string(faults_section.value("straggler_delay_s", 0)));
+    }
+    const int coordinator_round = faults_section.value("kill_coordinator_at_round", 0);
+    if (coordinator_round > 0) {
+      faults.push_back({ScheduledFault::Kind::kRestartCoordinator, "coordinator",
+                        coordinator_round});
+    }
+  }
+  if (f.contains("attack")) {
+    const json& attack = f["attack"];
+    const std::string site = attack.value("site", std::string());
+    if (!site.empty()) {
+      const std::string kind = attack.value("kind", std::string("scale"));
+      char scale[32];
+      std::snprintf(scale, sizeof(scale), "%g",
+                    kind == "sign_flip" ? -1.0 : attack.value("scale", -10.0));
+      add_args(site, kind == "random" ? std::string("random") : "scale=" + std::string(scale));
+    }
+  }
 }
 
 }  // namespace
@@ -115,7 +299,8 @@ StatusOr<ConsortiumPlan> PlanConsortium(const ScenarioConfig& scenario, const fs
   plan.port = port;
   const fs::path cohort_dir = fs::absolute(out_dir / "cohort");
   for (const auto& site : scenario.cohort.sites) {
-    plan.sites.push_back({site.name, cohort_dir / site.name / "manifest.csv"});
+    plan.sites.push_back({site.name, cohort_dir / site.name / "manifest.csv",
+                          SiteDataConfig(scenario, out_dir, site.name)});
   }
   json federation = scenario.federation;
   federation["name"] = scenario.name;
@@ -201,13 +386,28 @@ Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out) {
   auto generated =
       PrepareCohort(scenario, options.out_dir, options.force, options.progress, options.threads);
   if (!generated.ok()) return generated.status().WithContext("step 2 (data)");
+  // The researcher's view of the data (baselines, scoring): opened once, also to fit the model's
+  // feature counts to the cohort before the run is specified.
+  const std::string model_name = scenario.federation.value("model", std::string("genomics-mlp"));
+  auto data = OpenSimulationData(SiteIds(scenario), CohortSiteConfigs(scenario, options.out_dir),
+                                 model_name,
+                                 scenario.federation.value("model_options", json::object()));
+  if (!data.ok()) return data.status().WithContext("step 2 (data)");
+  int smallest_train = 1 << 30;
+  for (const SiteSplits& site : data->sites) {
+    smallest_train = std::min<int>(smallest_train, static_cast<int>(site.train->Size()));
+  }
   Step(out, 2, std::string("data: cohort ") + (generated.value() ? "generated" : "reused") +
-                   " in " + (options.out_dir / "cohort").string());
+                   " in " + (options.out_dir / "cohort").string() + "; " +
+                   std::to_string(data->pooled_train->Size()) + " training and " +
+                   std::to_string(data->pooled_test->Size()) + " test patients for " + model_name);
 
   auto port = PickLoopbackPort();
   if (!port.ok()) return port.status().WithContext("step 3 (consortium)");
   auto plan = PlanConsortium(scenario, options.out_dir, port.value());
   if (!plan.ok()) return plan.status().WithContext("step 3 (consortium)");
+  plan->run_spec["model"]["config"] = data->model_config;
+  plan->min_patients_per_round = std::clamp(smallest_train, 1, 5);
   const fs::path consortium_dir = options.out_dir / "consortium";
   std::error_code ec;
   if (fs::exists(consortium_dir, ec)) {
@@ -226,11 +426,37 @@ Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out) {
   if (!binaries.ok()) return binaries.WithContext("step 4 (binaries)");
   Step(out, 4, "binaries: " + bin_dir.string());
 
-  const std::vector<ChildSpec> launch =
-      BuildLaunchPlan(consortium.value(), SiteIds(scenario), bin_dir, options.out_dir);
-  return UnimplementedError("step 5 (launch and follow) is not written yet: the " +
-                            std::to_string(launch.size()) +
-                            " processes are planned but pancaim-sim does not start them");
+  const fs::path logs = fs::absolute(options.out_dir / "logs");
+  for (const char* stale : {"coordinator.log", "operator/operator.log"}) fs::remove(logs / stale, ec);
+  for (const std::string& id : SiteIds(scenario)) fs::remove(logs / ("site-" + id + ".log"), ec);
+  FollowOptions follow;
+  follow.launch = BuildLaunchPlan(consortium.value(), SiteIds(scenario), bin_dir, options.out_dir);
+  ApplyScenarioFaults(scenario, follow.launch, follow.faults);
+  follow.site_ids = SiteIds(scenario);
+  follow.run_spec = consortium->run_spec;
+  follow.state_dir = consortium->coordinator_config.parent_path() / "state";
+  follow.out_dir = fs::absolute(options.out_dir);
+  follow.progress = options.progress;
+  const int rounds = plan->run_spec.value("rounds", 1);
+  const double deadline = plan->run_spec.value("round_deadline_seconds", 600.0);
+  follow.run_timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(1000 * (rounds * (deadline + 30) + 300)));
+  Step(out, 5, "federation: coordinator and " + std::to_string(follow.site_ids.size()) +
+                   " site agents as separate processes on 127.0.0.1:" +
+                   std::to_string(port.value()) + ", mutual TLS");
+  CliOperatorChannel channel(bin_dir / "pancaim-coordinator", consortium->operator_config,
+                             logs / "operator");
+  auto followed = LaunchAndFollow(follow, channel, out);
+  if (!followed.ok()) return followed.status().WithContext("step 5 (federation)");
+  std::fprintf(out, "      run %s completed %zu rounds in %.1f s; global model %s\n",
+               followed->run_id.c_str(), followed->rounds.size(), followed->run_seconds,
+               followed->global_model.c_str());
+
+  Step(out, 6, "evaluation on the held-out test patients, baselines and report");
+  Status report = EvaluateAndReport(scenario, data.value(), plan->run_spec, followed.value(),
+                                    options, out);
+  if (!report.ok()) return report.WithContext("step 6 (evaluation and report)");
+  return Status::Ok();
 }
 
 }  // namespace pancaim::scenarios

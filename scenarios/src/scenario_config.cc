@@ -150,6 +150,19 @@ Status CheckFederation(const ScenarioConfig& config) {
     return InvalidArgumentError("key 'federation.faults.kill_site_at_round': needed (≥ 1) with "
                                 "faults.kill_site");
   }
+  const json& site_data = f["site_data"];
+  if (!site_data.is_object()) {
+    return InvalidArgumentError("key 'federation.site_data': must be an object");
+  }
+  for (const auto& [key, value] : site_data.items()) {
+    if (key != "imaging" && key != "pathology" && key != "genomics") {
+      return InvalidArgumentError("key 'federation.site_data." + key +
+                                  "': unknown (imaging, pathology or genomics)");
+    }
+    if (!value.is_object()) {
+      return InvalidArgumentError("key 'federation.site_data." + key + "': must be an object");
+    }
+  }
   return Status::Ok();
 }
 

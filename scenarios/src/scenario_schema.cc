@@ -183,6 +183,9 @@ Schema FederationSchema() {
   schema.Add("local_epochs", Field::Integer("local epochs per round").Default(1).Range(1, 1000));
   schema.Add("batch_size", Field::Integer("local batch size").Default(16).Range(1, 65536));
   schema.Add("learning_rate", Field::Number("local learning rate").Default(1e-3).Range(0, 10));
+  schema.Add("optimizer", Field::String("local optimiser (also used by the baselines)")
+                              .Default("adam")
+                              .OneOf({"sgd", "adam"}));
   schema.Add("server_learning_rate",
              Field::Number("server step for fedadam/fedyogi").Default(1.0).Range(0, 100));
   schema.Add("fedprox_mu", Field::Number("proximal term weight for fedprox").Default(0.01).Range(0,
@@ -196,6 +199,11 @@ Schema FederationSchema() {
                  .Range(1, 86400));
   schema.Add("evaluate_every",
              Field::Integer("federated evaluation every N rounds").Default(1).Range(1, 100000));
+  schema.Add("site_data",
+             Field::Any("site.json sections every site agent (and the baselines) reads its data "
+                        "with: `imaging` (CT size and spacing), `pathology` (tiles), `genomics`; "
+                        "validated by the site configuration schema")
+                 .Default(json::object()));
   schema.Add("baselines", Field::Object(BaselineSchema(), "baselines run in the same experiment"));
   schema.Add("compare_strategies",
              Field::Array(Field::String("strategy name"),

@@ -73,6 +73,11 @@ TEST(ConsortiumProvisionerTest, WritesCertificatesAndValidConfigs) {
     ASSERT_EQ(::stat(site["coordinator"]["key_file"].get<std::string>().c_str(), &key_stat), 0);
     EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
     EXPECT_EQ(site["coordinator"]["server_name"], "localhost");
+    // The site's policy allows exactly the run's model (the agent's default allows none) and
+    // rounds of the small synthetic sites.
+    EXPECT_EQ(site["policy"]["allowed_models"], json::array({"clinical_mlp"}));
+    EXPECT_EQ(site["policy"]["min_patients_per_round"], 5);
+    EXPECT_GE(site["policy"]["max_rounds_per_run"].get<int>(), 3);
   }
   const json op = LoadJson(provisioned->operator_config);
   auto op_cert = ReadFile(op["coordinator"]["cert_file"].get<std::string>());
@@ -108,6 +113,10 @@ TEST(ConsortiumProvisionerTest, RefusesBadPlans) {
   plan = TwoSitePlan(dir.path());
   plan.sites[0].id = "../evil";
   EXPECT_FALSE(ProvisionConsortium(plan, dir.path() / "c").ok());
+  plan = TwoSitePlan(dir.path());
+  plan.min_patients_per_round = 0;
+  auto no_patients = ProvisionConsortium(plan, dir.path() / "d");
+  EXPECT_NE(no_patients.status().message().find("min_patients_per_round"), std::string::npos);
 }
 
 TEST(RunSpecForFederationTest, MapsKeysAndRefusesImpossibleSettings) {

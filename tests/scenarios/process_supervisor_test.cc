@@ -44,6 +44,20 @@ TEST(ProcessSupervisorTest, CapturesOutputAndReportsExitStatus) {
   EXPECT_FALSE(supervisor.IsRunning("worker"));
 }
 
+TEST(ProcessSupervisorTest, SeparateStdoutFileKeepsStderrInTheLog) {
+  testing::TempDir dir;
+  ProcessSupervisor supervisor;
+  ChildSpec spec = Shell("json", "echo '{}'; echo warning >&2", dir.path());
+  spec.stdout_file = dir.path() / "json.out";
+  ASSERT_TRUE(WriteFileAtomic(spec.stdout_file, "stale\n").ok());
+  ASSERT_TRUE(supervisor.Start(spec).ok());
+  std::vector<ChildExit> exits = supervisor.WaitForExits(std::chrono::seconds(10));
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_TRUE(exits[0].success());
+  EXPECT_EQ(Log(dir.path() / "json.out"), "{}\n");  // truncated, then only stdout
+  EXPECT_EQ(Log(dir.path() / "json.log"), "warning\n");
+}
+
 TEST(ProcessSupervisorTest, MissingExecutableIsAnErrorAtStart) {
   testing::TempDir dir;
   ProcessSupervisor supervisor;

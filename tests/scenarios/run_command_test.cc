@@ -66,15 +66,15 @@ TEST(RunCommandTest, StopsAtTheFirstStepThatIsNotAvailable) {
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("step 4 (binaries)"), std::string::npos) << status;
   EXPECT_NE(status.message().find("pancaim-coordinator is not built"), std::string::npos);
-  EXPECT_NE(printed.find("[2/5] data: cohort generated"), std::string::npos) << printed;
-  EXPECT_NE(printed.find("[3/5] consortium"), std::string::npos);
+  EXPECT_NE(printed.find("[2/6] data: cohort generated"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("[3/6] consortium"), std::string::npos);
   EXPECT_TRUE(fs::exists(options.out_dir / "cohort/alpha/manifest.csv"));
   EXPECT_TRUE(fs::exists(options.out_dir / "consortium/sites/beta/site.json"));
   EXPECT_TRUE(fs::exists(options.out_dir / "consortium/coordinator/coordinator.json"));
 
   // Same scenario again: the cohort is reused, the consortium is fresh.
   printed = RunCapturing(options, status);
-  EXPECT_NE(printed.find("[2/5] data: cohort reused"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("[2/6] data: cohort reused"), std::string::npos) << printed;
 
   // Commands that exist but fail (`serve` not written yet) are named.
   fs::create_directories(options.bin_dir);
@@ -86,13 +86,17 @@ TEST(RunCommandTest, StopsAtTheFirstStepThatIsNotAvailable) {
       << status;
   EXPECT_NE(status.message().find("exited with status 109"), std::string::npos);
 
-  // With every command present the run still refuses to pretend: step 5 is not written.
+  // With every command present, step 5 starts the processes; stand-ins that end at once are
+  // reported as unexpected exits with the tail of their log, and nothing is left running.
   WriteFakeBinary(options.bin_dir / "pancaim-coordinator", 0);
   printed = RunCapturing(options, status);
-  EXPECT_EQ(status.code(), StatusCode::kUnimplemented);
-  EXPECT_NE(status.message().find("step 5"), std::string::npos);
-  EXPECT_NE(status.message().find("3 processes"), std::string::npos);
-  EXPECT_NE(printed.find("[4/5] binaries"), std::string::npos);
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status;
+  EXPECT_NE(status.message().find("step 5 (federation)"), std::string::npos) << status;
+  EXPECT_NE(status.message().find("exited with status 0 unexpectedly"), std::string::npos);
+  EXPECT_NE(status.message().find("--config"), std::string::npos) << status;  // the log tail
+  EXPECT_NE(printed.find("[4/6] binaries"), std::string::npos);
+  EXPECT_NE(printed.find("[5/6] federation"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("started 3 processes"), std::string::npos) << printed;
 }
 
 TEST(RunCommandTest, RefusesADifferentCohortWithoutForce) {

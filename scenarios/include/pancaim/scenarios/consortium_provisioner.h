@@ -35,11 +35,21 @@ struct ConsortiumPlan {
   struct Site {
     std::string id;
     std::filesystem::path manifest;
+    // Further site.json sections (`imaging`, `pathology`, `genomics`, and `site.cache_dir`)
+    // merged into the written site.json: how the agent reads its data.
+    nlohmann::json data_config = nlohmann::json::object();
   };
   std::vector<Site> sites;
   // The run the operator submits (validated against RunSpecSchema; defaults filled in).
   nlohmann::json run_spec;
+  // Every site's local policy (site.json `policy`): the run's model is the only allowed model
+  // (the agent's default allows none); synthetic sites are small, so a round may use as few as
+  // this many training patients; at least the run's rounds are allowed.
+  int min_patients_per_round = 5;  // >= 1
 };
+
+// The `policy` section written into every site.json for `plan` (SiteConfigSchema's policy keys).
+nlohmann::json SitePolicyFor(const ConsortiumPlan& plan);
 
 // Paths of everything ProvisionConsortium wrote (absolute).
 struct ProvisionedConsortium {

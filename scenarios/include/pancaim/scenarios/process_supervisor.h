@@ -31,6 +31,9 @@ struct ChildSpec {
   std::vector<std::string> args;           // argv[1..]
   std::filesystem::path log_file;          // stdout+stderr appended here (created)
   std::filesystem::path working_dir;       // empty: the supervisor's
+  // Non-empty: stdout goes here instead (truncated at start), stderr still to log_file; for
+  // commands whose output is read back (`--json`).
+  std::filesystem::path stdout_file = {};
 };
 
 // How a child ended.
@@ -101,5 +104,8 @@ bool StopRequested();
 
 // Sets the stop flag (tests; also what the handler does).
 void RequestStop();
+
+// Clears the stop flag (tests that run after one that requested a stop in the same process).
+void ClearStopRequest();
 
 }  // namespace pancaim::scenarios

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pancaim/common/status.h"
+#include "pancaim/model_zoo/metrics.h"
 #include "pancaim/scenarios/run_results.h"
 
 namespace pancaim::scenarios {
@@ -16,5 +17,8 @@ namespace pancaim::scenarios {
 StatusOr<SurvivalResult> SurvivalFromPredictions(const std::vector<double>& risk,
                                                  const std::vector<double>& time,
                                                  const std::vector<bool>& event);
+
+// The same from risk groups the model zoo already split (zoo::Evaluate with a risk threshold).
+SurvivalResult SurvivalFromRiskGroups(const zoo::RiskGroups& groups);
 
 }  // namespace pancaim::scenarios

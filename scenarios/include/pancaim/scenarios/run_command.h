@@ -2,16 +2,20 @@
 // sequence of steps that each stand on their own:
 //   1. scenario   load and validate the scenario (or the default pdac-3-hospitals)
 //   2. data       generate the synthetic cohort into DIR/cohort, or reuse it when DIR/cohort
-//                 already holds the same scenario; for `mnist`, read and validate the IDX files
+//                 already holds the same scenario, and open it as the model reads it (the
+//                 model's feature counts are fitted to the cohort); for `mnist`, read and
+//                 validate the IDX files (MNIST runs stop there: no MNIST site data source yet)
 //   3. consortium provision a throwaway CA, certificates and configs (consortium_provisioner.h)
 //                 into DIR/consortium, on a free loopback port
 //   4. binaries   check that the production binaries next to pancaim-sim offer the commands the
 //                 launch needs (`pancaim-coordinator serve`, `pancaim-site run`)
-//   5. launch     start coordinator and sites under a ProcessSupervisor (logs in DIR/logs), submit
-//                 the run as operator, follow it, write the report (report_html.h)
-// Step 5 is not written yet: the command stops with an error naming the first step that is not
-// available, never pretending to have run. The launch plan (which processes, which arguments,
-// which logs) is already built by BuildLaunchPlan for the engineer who adds step 5.
+//   5. federation start coordinator and sites as separate processes (federation_driver.h, logs
+//                 in DIR/logs), submit the run as operator, follow it, export the global model
+//                 to DIR/global_model.safetensors and every round's to DIR/rounds/
+//   6. report     score the per-round and final global models on every site's held-out test
+//                 patients, train the local and centralized baselines in this process
+//                 (simulation_evaluation.h), write DIR/report.html, results.json and CSV files
+// Errors name the step that failed; Ctrl-C during step 5 stops every process started.
 #pragma once
 
 #include <cstdio>
@@ -65,13 +69,13 @@ Status CheckProductionBinaries(const std::filesystem::path& bin_dir,
                                const std::filesystem::path& log_dir);
 
 // The processes step 5 starts: the coordinator (`serve --config`) and one agent per site
-// (`run --config`), each logging to DIR/logs/<name>.log.
+// (`run --config`, named "site-<id>"), each logging to DIR/logs/<name>.log.
 std::vector<ChildSpec> BuildLaunchPlan(const ProvisionedConsortium& consortium,
                                        const std::vector<std::string>& site_ids,
                                        const std::filesystem::path& bin_dir,
                                        const std::filesystem::path& out_dir);
 
-// Runs steps 1..5, printing each step to `out`. Errors name the step that failed.
+// Runs steps 1..6, printing each step to `out`. Errors name the step that failed.
 Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out = stdout);
 
 }  // namespace pancaim::scenarios

@@ -1,0 +1,114 @@
+// A small, fast version of the main job: `pancaim-sim run` on three tiny sites, with the real
+// pancaim-coordinator and three pancaim-site processes over mutual TLS on loopback, a 4-round
+// FedAvg run submitted with `pancaim-coordinator submit`, the baselines, and the report.
+// (Issue 4's "coordinator and three site agents as separate processes" check, and issue 7's
+// fast scenario test.)
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "pancaim/common/files.h"
+#include "pancaim/scenarios/operator_channel.h"
+#include "pancaim/scenarios/process_supervisor.h"
+#include "test_paths.h"
+
+namespace pancaim::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kBin = fs::path(PANCAIM_BINARY_DIR) / "bin";
+
+json TinyFederation() {
+  json sites = json::array();
+  const char* names[] = {"north", "south", "east"};
+  const double prevalence[] = {0.5, 0.35, 0.6};
+  for (int i = 0; i < 3; ++i) {
+    sites.push_back({{"name", names[i]},
+                     {"patients", 24},
+                     {"prevalence", prevalence[i]},
+                     {"ct", {{"size", {16, 16, 8}}}},
+                     {"slide", {{"size_px", 256}, {"tile_px", 64}}},
+                     {"missing", {{"genomics", 0.1}}}});
+  }
+  return {{"name", "tiny-federation"},
+          {"seed", 11},
+          {"cohort", {{"splits", {{"train", 0.6}, {"validation", 0.1}, {"test", 0.3}}},
+                      {"sites", sites}}},
+          {"federation",
+           {{"task", "pdac_detection"},
+            {"model", "genomics-mlp"},
+            {"model_options", {{"clinical_features", 0}, {"hidden", {16}}}},
+            {"strategy", "fedavg"},
+            {"rounds", 4},
+            {"min_sites", 3},
+            {"local_epochs", 2},
+            {"batch_size", 8},
+            {"learning_rate", 0.01},
+            {"round_deadline_s", 60}}}};
+}
+
+bool IsNumber(const json& value) { return value.is_number() && std::isfinite(value.get<double>()); }
+
+TEST(ScenarioRunTest, ThreeSiteFederationEndToEnd) {
+  testing::TempDir dir;
+  const fs::path scenario = dir.path() / "tiny.json";
+  ASSERT_TRUE(WriteFileAtomic(scenario, TinyFederation().dump(2)).ok());
+  const fs::path out = dir.path() / "out";
+  ProcessSupervisor supervisor;
+  const fs::path log = dir.path() / "pancaim-sim.log";
+  ASSERT_TRUE(supervisor
+                  .Start({"pancaim-sim", kBin / "pancaim-sim",
+                          {"run", scenario.string(), "--out", out.string(), "--no-progress",
+                           "--threads", "2"},
+                          log, {}})
+                  .ok());
+  std::vector<ChildExit> exits = supervisor.WaitForExits(std::chrono::seconds(150));
+  ASSERT_EQ(exits.size(), 1u) << "pancaim-sim run did not finish in time:\n" << LogTail(log, 40);
+  const std::string printed = LogTail(log, 60);
+  if (!exits[0].success() && printed.find("is not available yet") != std::string::npos) {
+    GTEST_SKIP() << "the site agent's `run` command is not built yet:\n" << printed;
+  }
+  ASSERT_TRUE(exits[0].success()) << exits[0].Describe() << "\n" << printed
+                                  << "\ncoordinator log:\n"
+                                  << LogTail(out / "logs/coordinator.log", 30);
+  EXPECT_NE(printed.find("[5/6] federation"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("completed 4 rounds"), std::string::npos) << printed;
+
+  for (const char* file : {"report.html", "results.json", "rounds.csv", "sites.csv",
+                           "baselines.csv", "global_model.safetensors"}) {
+    EXPECT_TRUE(fs::exists(out / file)) << file;
+  }
+  auto text = ReadFile(out / "results.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  const json results = json::parse(text.value());
+  EXPECT_EQ(results["metric"], "auc");
+  ASSERT_EQ(results["rounds"].size(), 4u);
+  for (const json& round : results["rounds"]) {
+    EXPECT_EQ(round["sites_done"], 3) << round;
+    EXPECT_TRUE(IsNumber(round["train_loss"])) << round;
+  }
+  EXPECT_TRUE(IsNumber(results["rounds"][3]["metric"])) << results["rounds"];
+  EXPECT_TRUE(IsNumber(results["baselines"]["local_mean"])) << results["baselines"];
+  EXPECT_TRUE(IsNumber(results["baselines"]["centralized"])) << results["baselines"];
+  ASSERT_EQ(results["sites"].size(), 3u);
+  for (const json& site : results["sites"]) {
+    EXPECT_GT(site["train"].get<int>(), 0) << site;
+    EXPECT_GT(site["test"].get<int>(), 0) << site;
+  }
+  // Every site agent logged its rounds; no process outlived the run.
+  for (const char* site : {"north", "south", "east"}) {
+    EXPECT_NE(LogTail(out / "logs" / (std::string("site-") + site + ".log"), 200).find("round 4"),
+              std::string::npos)
+        << site;
+  }
+  auto report = ReadFile(out / "report.html");
+  ASSERT_TRUE(report.ok());
+  EXPECT_NE(report->find("<svg"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pancaim::scenarios
