@@ -217,7 +217,8 @@ Status SiteDataset::Build(const sitedata::SiteConfig& config, Split split,
     }
     const ModalitySet& required = options.required;
     if ((required.clinical && !patient.clinical) || (required.genomics && !patient.genomics) ||
-        (required.ct && !record.ct_path) || (required.slides && record.slide_paths.empty())) {
+        (required.ct && !record.ct_path) || (required.slides && record.slide_paths.empty()) ||
+        (options.require_ct_mask && !record.mask_path)) {
       ++summary.excluded;
       continue;
     }

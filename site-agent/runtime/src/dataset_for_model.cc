@@ -40,6 +40,7 @@ StatusOr<SiteDatasetOptions> DatasetOptionsForModel(const std::string& model_nam
     options.modalities.ct = true;
     options.required.ct = true;
     options.include_ct_mask = true;
+    options.require_ct_mask = true;
   } else if (model_name == "wsi-abmil") {
     options.modalities.slides = true;
     options.required.slides = true;

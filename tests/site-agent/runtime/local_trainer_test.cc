@@ -203,6 +203,61 @@ TEST_F(LocalTrainerTest, SummaryHoldsCountsOnly) {
   EXPECT_GT(summary->modality_counts.at("genomics"), 0);
 }
 
+// Every zoo model a site's data can feed trains through the agent's path (small configs sized to
+// the tiny cohort: 16x16x8 CT crops, 32-pixel tiles) and evaluates on the validation split.
+TEST_F(LocalTrainerTest, EveryImagingAndMultimodalModelTrainsThroughTheAgentPath) {
+  const nlohmann::json backbone = {{"width", 4}, {"stages", 2}, {"groups", 2}};
+  const nlohmann::json mil = {{"cnn_width", 4}, {"groups", 2}, {"embed_dim", 8},
+                              {"attention_dim", 4}};
+  const std::vector<std::pair<std::string, nlohmann::json>> models = {
+      {"ct-cnn3d", {{"backbone", backbone}}},
+      {"ct-unet3d", {{"width", 4}, {"depth", 2}, {"groups", 2}}},
+      {"wsi-abmil", {{"mil", mil}}},
+      {"fusion-survival",
+       {{"genomics_features", model_config_["genomics_features"]},
+        {"clinical_features", model_config_["clinical_features"]},
+        {"embed_dim", 8}, {"attention_dim", 4}, {"hidden", {8}}, {"ct", backbone}, {"mil", mil}}},
+  };
+  for (const auto& [name, config] : models) {
+    SCOPED_TRACE(name);
+    auto model = zoo::CreateModel(name, config, 1);
+    ASSERT_TRUE(model.ok()) << model.status();
+    auto bytes = tensorio::EncodeSafetensors(tensorio::StateDict(*model->module));
+    ASSERT_TRUE(bytes.ok());
+    auto global = std::make_shared<const std::string>(*bytes);
+    protocol::TrainRequest request;
+    request.model_name = name;
+    request.model_config = config;
+    request.base_model_sha256 = crypto::Sha256Hex(*global);
+    request.hyperparameters.epochs = 1;
+    request.hyperparameters.batch_size = 2;
+    request.hyperparameters.learning_rate = 0.01;
+    protocol::Message message;
+    message.run_id = "run-1";
+    message.round = 1;
+    message.sender_role = protocol::Role::kCoordinator;
+    message.body = request;
+    LocalTrainer trainer = MakeTrainer();
+    auto reply = trainer.Train(message, global, nullptr);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    const auto& result = std::get<protocol::TrainResult>(reply->message.body);
+    EXPECT_GT(result.num_samples, 0);
+    EXPECT_TRUE(result.metrics.contains("train_loss"));
+    EXPECT_EQ(Decode(reply->payload).size(), Decode(*global).size());
+
+    protocol::EvaluateRequest evaluate;
+    evaluate.model_name = name;
+    evaluate.model_config = config;
+    evaluate.model_sha256 = crypto::Sha256Hex(reply->payload);
+    evaluate.split = "validation";
+    evaluate.batch_size = 2;
+    message.body = evaluate;
+    auto evaluated = trainer.Evaluate(message, std::make_shared<const std::string>(reply->payload));
+    ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+    EXPECT_TRUE(std::get<protocol::EvaluateResult>(evaluated->message.body).metrics.contains("loss"));
+  }
+}
+
 TEST(AgentFaultTest, ParsesTheThreeKindsAndRefusesOthers) {
   EXPECT_EQ(AgentFault::Parse("scale=-3").value().value, -3);
   EXPECT_EQ(AgentFault::Parse("random").value().kind, AgentFault::Kind::kRandom);

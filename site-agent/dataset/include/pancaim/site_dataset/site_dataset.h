@@ -64,6 +64,7 @@ struct SiteDatasetOptions {
   ModalitySet required;
   LabelRequirement labels = LabelRequirement::kNone;
   bool include_ct_mask = false;  // also return the segmentation mask with the CT (ct-unet3d)
+  bool require_ct_mask = false;  // leave out patients whose manifest declares no mask
   // Clinical normalisation: nullopt fits on this site's training split (never validation or test).
   std::optional<sitedata::NormalisationStats> clinical_stats;
   std::size_t ct_memory_cache = 32;  // preprocessed volumes kept in memory (0 disables)

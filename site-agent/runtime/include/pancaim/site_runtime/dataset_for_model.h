@@ -21,7 +21,7 @@ namespace pancaim::site_runtime {
 //                    feature counts are non-zero, none required (the model masks what is
 //                    missing); survival labels;
 //   ct-cnn3d         CT required; PDAC labels;
-//   ct-unet3d        CT required, with its segmentation mask; no outcome label;
+//   ct-unet3d        CT and its segmentation mask required; no outcome label;
 //   wsi-abmil        slides required; PDAC labels.
 // Unimplemented for mnist-cnn (site data holds no MNIST images) and NotFound for unknown names.
 StatusOr<sitedataset::SiteDatasetOptions> DatasetOptionsForModel(const std::string& model_name,
