@@ -249,6 +249,16 @@ class FederationTest : public ::testing::Test {
 TEST_F(FederationTest, CoordinatorKilledMidRunResumesToBitIdenticalWeights) {
   const std::string clean = CleanRun(folder_.path() / "clean");
   ASSERT_FALSE(clean.empty());
+  // The export opens in Python like any zoo checkpoint (Debian's torch; skipped without it).
+  if (RunCommand("/usr/bin/python3 -c 'import torch, numpy'").exit_code == 0) {
+    const CommandResult listed = RunCommand(
+        "/usr/bin/python3 " + std::string(PANCAIM_SOURCE_DIR) +
+        "/model-zoo/python/load_global_model.py " +
+        (folder_.path() / "clean" / "global.safetensors").string());
+    EXPECT_EQ(listed.exit_code, 0) << listed.output;
+    EXPECT_EQ(listed.output.rfind("genomics-mlp {", 0), 0u) << listed.output;
+    EXPECT_NE(listed.output.find("parameters"), std::string::npos) << listed.output;
+  }
 
   const fs::path dir = folder_.path() / "killed";
   // Both sites in every round: a resumed round must wait for the same sites as the clean one

@@ -254,10 +254,18 @@ TEST_F(CoordinatorCliTest, ServeAndOperatorCommandsAsProcesses) {
   EXPECT_EQ(exported["model_name"], "genomics-mlp");
   auto bytes = ReadFile(model);
   ASSERT_TRUE(bytes.ok()) << bytes.status();
-  EXPECT_EQ(crypto::Sha256Hex(*bytes), exported["model_sha256"]);
+  EXPECT_EQ(crypto::Sha256Hex(*bytes), exported["file_sha256"]);
   auto parsed = SafetensorsBuffer::FromBytes(std::move(bytes).value(), model.string());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_GT(parsed->view().tensors().size(), 2u);
+  // The file names its model, config, run and round (the zoo's checkpoint metadata), and the
+  // SHA-256 of the global model as the coordinator served it.
+  const auto& metadata = parsed->view().metadata();
+  EXPECT_EQ(metadata.at("pancaim.model"), "genomics-mlp");
+  EXPECT_EQ(metadata.at("pancaim.run_id"), "run-0001");
+  EXPECT_EQ(metadata.at("pancaim.round"), "0");
+  EXPECT_TRUE(json::parse(metadata.at("pancaim.model_config")).is_object());
+  EXPECT_EQ(metadata.at("pancaim.global_model_sha256"), exported["model_sha256"]);
 
   // An enrolled operator that is not in operators.allowed is refused.
   const fs::path mallory = OperatorConfig("mallory", port);

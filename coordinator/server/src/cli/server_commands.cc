@@ -3,6 +3,7 @@
 #include <csignal>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,7 +16,9 @@
 #include "pancaim/coordinator/server/coordinator_service.h"
 #include "pancaim/coordinator/server/operator_client.h"
 #include "pancaim/coordinator/server/zoo_model_factory.h"
+#include "pancaim/crypto/sha256.h"
 #include "pancaim/crypto/tls_context.h"
+#include "pancaim/protocol/safetensors.h"
 #include "pancaim/transport/io_thread_pool.h"
 
 namespace pancaim::coordinator::server::cli {
@@ -238,7 +241,26 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
         *exit_code = Fail("export", InternalError("unexpected reply type"), args->json);
         return;
       }
-      const Status written = WriteFileAtomic(*out, reply->payload);
+      // The file carries what a researcher needs to rebuild the model (the zoo's checkpoint
+      // metadata keys, model-zoo/checkpoint.h), so it opens like any zoo checkpoint.
+      auto parsed = protocol::SafetensorsView::Parse(reply->payload);
+      if (!parsed.ok()) {
+        *exit_code = Fail("export", parsed.status().WithContext("exported model"), args->json);
+        return;
+      }
+      std::map<std::string, std::string> metadata = parsed->metadata();
+      metadata["pancaim.model"] = response->model_name;
+      metadata["pancaim.model_config"] = response->model_config.dump();
+      metadata["pancaim.format"] = "pancaim-zoo-1";
+      metadata["pancaim.run_id"] = *run;
+      metadata["pancaim.round"] = std::to_string(reply->message.round);
+      metadata["pancaim.global_model_sha256"] = response->model_sha256;
+      auto file = protocol::SerializeSafetensors(parsed->tensors(), metadata);
+      if (!file.ok()) {
+        *exit_code = Fail("export", file.status(), args->json);
+        return;
+      }
+      const Status written = WriteFileAtomic(*out, *file);
       if (!written.ok()) {
         *exit_code = Fail("export", written, args->json);
         return;
@@ -248,12 +270,13 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
                                     {"round", reply->message.round},
                                     {"model_name", response->model_name},
                                     {"model_sha256", response->model_sha256},
-                                    {"bytes", reply->payload.size()}, {"out", *out}}
+                                    {"bytes", file->size()},
+                                    {"file_sha256", crypto::Sha256Hex(*file)}, {"out", *out}}
                          .dump(2)
                   << "\n";
       } else {
         std::cout << "exported " << *run << " round " << reply->message.round << " ("
-                  << response->model_name << ", " << reply->payload.size() << " bytes, sha256 "
+                  << response->model_name << ", " << file->size() << " bytes, global model sha256 "
                   << response->model_sha256 << ") to " << *out << "\n";
       }
       *exit_code = 0;
