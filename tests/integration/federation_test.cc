@@ -209,6 +209,21 @@ class FederationTest : public ::testing::Test {
     return last;
   }
 
+  // Coordinator and both agents started, sites connected, run submitted: its id.
+  std::string LaunchAndSubmit(const fs::path& dir) {
+    StartCoordinator(dir, false);
+    StartSite(dir, "alpha");
+    StartSite(dir, "beta");
+    WaitForSites(dir);
+    return Submit(dir);
+  }
+
+  json WaitForEnd(const fs::path& dir, const std::string& run_id) {
+    return WaitForStatus(dir, run_id, [](const json& s) {
+      return s["state"] == "completed" || s["state"] == "failed";
+    });
+  }
+
   std::string Export(const fs::path& dir, const std::string& run_id) {
     const fs::path out = dir / "global.safetensors";
     const CommandResult result =
@@ -222,14 +237,8 @@ class FederationTest : public ::testing::Test {
   // An uninterrupted run: its final global model.
   std::string CleanRun(const fs::path& dir) {
     WriteConfigs(dir, 2);
-    StartCoordinator(dir, false);
-    StartSite(dir, "alpha");
-    StartSite(dir, "beta");
-    WaitForSites(dir);
-    const std::string run_id = Submit(dir);
-    const json done = WaitForStatus(dir, run_id, [](const json& s) {
-      return s["state"] == "completed" || s["state"] == "failed";
-    });
+    const std::string run_id = LaunchAndSubmit(dir);
+    const json done = WaitForEnd(dir, run_id);
     EXPECT_EQ(done.value("state", ""), "completed") << done.dump();
     EXPECT_EQ(done.value("round", 0), kRounds);
     const std::string model = Export(dir, run_id);
@@ -264,11 +273,7 @@ TEST_F(FederationTest, CoordinatorKilledMidRunResumesToBitIdenticalWeights) {
   // Both sites in every round: a resumed round must wait for the same sites as the clean one
   // (with min_sites 1 it could open as soon as the first site redials).
   WriteConfigs(dir, 2);
-  StartCoordinator(dir, false);
-  StartSite(dir, "alpha");
-  StartSite(dir, "beta");
-  WaitForSites(dir);
-  const std::string run_id = Submit(dir);
+  const std::string run_id = LaunchAndSubmit(dir);
   const json mid = WaitForStatus(dir, run_id, [](const json& s) { return s["round"] >= 2; });
   ASSERT_GE(mid.value("round", 0), 2) << mid.dump();
   ASSERT_TRUE(supervisor_.Signal("coordinator", SIGKILL).ok());
@@ -283,9 +288,7 @@ TEST_F(FederationTest, CoordinatorKilledMidRunResumesToBitIdenticalWeights) {
   EXPECT_LT(reconnect.count(), 35.0);
   RecordProperty("reconnect_seconds", std::to_string(reconnect.count()));
   std::printf("agents reconnected %.1f s after the coordinator restarted\n", reconnect.count());
-  const json done = WaitForStatus(dir, run_id, [](const json& s) {
-    return s["state"] == "completed" || s["state"] == "failed";
-  });
+  const json done = WaitForEnd(dir, run_id);
   ASSERT_EQ(done.value("state", ""), "completed") << done.dump();
   EXPECT_EQ(done.value("round", 0), kRounds);
   const std::string resumed = Export(dir, run_id);
@@ -301,17 +304,11 @@ TEST_F(FederationTest, CoordinatorKilledMidRunResumesToBitIdenticalWeights) {
 TEST_F(FederationTest, SiteKilledMidRoundLeavesTheRoundToTheOthers) {
   const fs::path dir = folder_.path() / "site-killed";
   WriteConfigs(dir, 1);
-  StartCoordinator(dir, false);
-  StartSite(dir, "alpha");
-  StartSite(dir, "beta");
-  WaitForSites(dir);
-  const std::string run_id = Submit(dir);
+  const std::string run_id = LaunchAndSubmit(dir);
   const json first = WaitForStatus(dir, run_id, [](const json& s) { return s["round"] >= 1; });
   ASSERT_GE(first.value("round", 0), 1) << first.dump();
   ASSERT_TRUE(supervisor_.Signal("beta", SIGKILL).ok());  // beta is mid-round (its delay)
-  const json done = WaitForStatus(dir, run_id, [](const json& s) {
-    return s["state"] == "completed" || s["state"] == "failed";
-  });
+  const json done = WaitForEnd(dir, run_id);
   EXPECT_EQ(done.value("state", ""), "completed") << done.dump();
   EXPECT_EQ(done.value("round", 0), kRounds);
   const auto log = ReadFile(dir / "state" / "audit.jsonl");
