@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "pancaim/common/log.h"
+#include "pancaim/coordinator/file_system.h"
 #include "pancaim/crypto/sha256.h"
 
 namespace pancaim::coordinator {
@@ -56,6 +58,14 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
   }
   // From here on the site has used its one submission for this round.
   submitted_.insert(update.site_id);
+  // Folded now when it is this site's turn (or no order applies), else held for later.
+  const bool fold_now = options_.selected_sites.empty() || [&] {
+    for (const std::string& site : options_.selected_sites) {
+      if (site == update.site_id) return true;
+      if (!finished_.contains(site)) return false;
+    }
+    return true;
+  }();
   auto result = [&]() -> StatusOr<UpdateReceipt> {
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();
@@ -67,7 +77,21 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
                        update.sample_count,
                        aggregator_->validation_options(options_.max_delta_norm)));
     const Clock::time_point validated = Clock::now();
-    PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
+    if (fold_now) {
+      PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
+    } else {
+      Held held;
+      held.sample_count = update.sample_count;
+      if (options_.hold_dir.empty()) {
+        held.bytes.assign(update.payload);
+      } else {
+        held.file = options_.hold_dir / (key_.run_id + "-round-" + std::to_string(key_.round) +
+                                         "-" + update.site_id + ".safetensors");
+        PANCAIM_RETURN_IF_ERROR(DefaultFileSystem().CreateDirectories(options_.hold_dir));
+        PANCAIM_RETURN_IF_ERROR(DefaultFileSystem().WriteFileAtomic(held.file, update.payload));
+      }
+      held_[update.site_id] = std::move(held);
+    }
     UpdateReceipt receipt;
     receipt.validation_seconds = std::chrono::duration<double>(validated - start).count();
     receipt.fold_seconds = std::chrono::duration<double>(Clock::now() - validated).count();
@@ -81,14 +105,81 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
   }();
   if (result.ok()) {
     ++accepted_;
+    if (fold_now) finished_.insert(update.site_id);
   } else {
     ++rejected_;
+    finished_.insert(update.site_id);
+  }
+  // Updates held behind this site may fold now; their failures concern them, not this update.
+  const Status folded = FoldReady();
+  if (!folded.ok()) {
+    PANCAIM_LOG(WARNING) << "round " << key_.round << ": " << folded;
   }
   return result;
 }
 
+Status AggregationRound::Skip(const std::string& site) {
+  if (closed_ || held_.contains(site)) return Status::Ok();
+  finished_.insert(site);
+  return FoldReady();
+}
+
+Status AggregationRound::FoldReady() {
+  Status first_error;
+  for (const std::string& site : options_.selected_sites) {
+    if (finished_.contains(site)) continue;
+    if (!held_.contains(site)) break;  // its update has not arrived yet
+    const Status folded = FoldHeld(site);
+    if (!folded.ok() && first_error.ok()) first_error = folded;
+  }
+  return first_error;
+}
+
+// Reads a held update back, checks it again (the file could have been damaged) and folds it.
+Status AggregationRound::FoldHeld(const std::string& site) {
+  Held held = std::move(held_.at(site));
+  held_.erase(site);
+  finished_.insert(site);
+  std::string bytes = std::move(held.bytes);
+  if (!held.file.empty()) {
+    auto read = DefaultFileSystem().ReadFile(held.file, std::uint64_t{1} << 40);
+    DefaultFileSystem().RemoveAll(held.file).IgnoreError();
+    if (!read.ok()) {
+      --accepted_;
+      ++rejected_;
+      return read.status().WithContext("held update from site '" + site + "'");
+    }
+    bytes = std::move(read).value();
+  }
+  auto fold = [&]() -> Status {
+    PANCAIM_ASSIGN_OR_RETURN(auto view,
+                             protocol::SafetensorsView::Parse(bytes, options_.payload_limits));
+    PANCAIM_ASSIGN_OR_RETURN(
+        ValidatedUpdate checked,
+        ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), view, site,
+                       held.sample_count,
+                       aggregator_->validation_options(options_.max_delta_norm)));
+    return aggregator_->Fold(checked);
+  }();
+  if (!fold.ok()) {
+    --accepted_;
+    ++rejected_;
+    return fold.WithContext("held update from site '" + site + "'");
+  }
+  return Status::Ok();
+}
+
 StatusOr<SafetensorsBuffer> AggregationRound::Close() {
   if (closed_) return FailedPreconditionError("round " + std::to_string(key_.round) + " is closed");
+  // Sites still missing will not answer now: fold every held update, in order.
+  for (const std::string& site : options_.selected_sites) {
+    if (held_.contains(site)) {
+      const Status folded = FoldHeld(site);
+      if (!folded.ok()) {
+    PANCAIM_LOG(WARNING) << "round " << key_.round << ": " << folded;
+  }
+    }
+  }
   PANCAIM_ASSIGN_OR_RETURN(SafetensorsBuffer next, aggregator_->FinishRound());
   closed_ = true;
   return next;

@@ -238,6 +238,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
   const std::int64_t round_number = completed_rounds_ + 1;
   AggregationRoundOptions options;
   options.selected_sites = std::set<std::string>(selected.begin(), selected.end());
+  if (!context_.spill_dir.empty()) options.hold_dir = context_.spill_dir / run_id_ / "held";
   auto round = AggregationRound::Open({run_id_, round_number, model_sha256_}, model_,
                                       aggregator_.get(), options);
   if (!round.ok()) {
@@ -266,6 +267,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
       PANCAIM_LOG(WARNING) << "run " << run_id_ << ": train_request to site '" << site
                            << "': " << sent;
       open_->answered.insert(site);
+      SkipSite(site);
     }
   }
   open_->send_seconds = SecondsSince(open_->opened);
@@ -356,13 +358,25 @@ void RunStateMachine::OnDecline(const std::string& site_id, const protocol::Mess
                           {"code", decline->code},
                           {"reason", decline->reason}});
   if (open_->answered.insert(site_id).second) ++open_->declined;
+  SkipSite(site_id);
   MaybeClose(now, now >= open_->deadline);
 }
 
 void RunStateMachine::OnSiteDisconnected(const std::string& site_id, TimePoint now) {
   if (!open_.has_value() || !open_->selected.contains(site_id)) return;
   open_->answered.insert(site_id);
+  SkipSite(site_id);
   MaybeClose(now, now >= open_->deadline);
+}
+
+void RunStateMachine::SkipSite(const std::string& site_id) {
+  const Status skipped = open_->round->Skip(site_id);
+  if (!skipped.ok()) {
+    PANCAIM_LOG(WARNING) << "run " << run_id_ << ": " << skipped;
+    Audit(audit::kUpdateRejected, {{"run_id", run_id_},
+                                   {"round", open_->round->key().round},
+                                   {"reason", skipped.message()}});
+  }
 }
 
 void RunStateMachine::MaybeClose(TimePoint /*now*/, bool deadline_passed) {

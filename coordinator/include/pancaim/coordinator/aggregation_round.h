@@ -9,11 +9,22 @@
 // first was accepted or rejected, is refused with AlreadyExists). Then ValidateUpdate.
 // A rejection returns a Status naming the site and the reason, and leaves the aggregate untouched.
 //
+// Fold order. Floating-point sums depend on their order, so folding updates as they arrive would
+// make the new global model depend on network timing, and a run resumed after a crash (or simply
+// re-run) would not reproduce the same bits. With selected sites given, accepted updates are
+// therefore folded in ascending site-id order: an update that arrives before its turn is
+// validated at once (so the site gets its answer) and held, written to `hold_dir` (or kept in
+// memory when hold_dir is empty), until every site before it was folded or skipped (Skip: it
+// declined, disconnected or missed the deadline; Close skips every site still missing). Memory
+// stays one update whatever the arrival order; disk holds the early arrivals.
+//
 // Not thread-safe: owned by the round state machine's strand. Holds a pointer to the Aggregator,
 // which must outlive it.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -62,6 +73,8 @@ struct AggregationRoundOptions {
   std::set<std::string> selected_sites;  // empty: any site may submit
   double max_delta_norm = 0;             // refuse updates whose delta norm exceeds this; 0 = off
   protocol::SafetensorsLimits payload_limits;
+  // Where updates that arrive before their turn wait (see "Fold order"); empty: in memory.
+  std::filesystem::path hold_dir;
 };
 
 class AggregationRound {
@@ -81,6 +94,12 @@ class AggregationRound {
   // update. Submit after Close is refused.
   StatusOr<SafetensorsBuffer> Close();
 
+  // `site` will send no (further) update this round: updates held behind it may be folded.
+  // Errors: those of folding a held update (reading it back, I/O); the held update is dropped.
+  Status Skip(const std::string& site);
+  // Accepted updates waiting for their turn.
+  std::size_t held() const { return held_.size(); }
+
   const RoundKey& key() const { return key_; }
   int accepted() const { return accepted_; }
   int rejected() const { return rejected_; }
@@ -92,11 +111,22 @@ class AggregationRound {
   AggregationRound(RoundKey key, Aggregator* aggregator, AggregationRoundOptions options)
       : key_(std::move(key)), aggregator_(aggregator), options_(std::move(options)) {}
   Status CheckEnvelope(const UpdateEnvelope& update) const;
+  // Folds, in site order, every update whose turn has come.
+  Status FoldReady();
+  Status FoldHeld(const std::string& site);
+
+  struct Held {
+    std::filesystem::path file;  // empty: `bytes` holds the payload
+    std::string bytes;
+    double sample_count = 0;
+  };
 
   RoundKey key_;
   Aggregator* aggregator_;
   AggregationRoundOptions options_;
   std::set<std::string> submitted_;
+  std::set<std::string> finished_;           // folded, rejected or skipped
+  std::map<std::string, Held> held_;
   int accepted_ = 0;
   int rejected_ = 0;
   bool closed_ = false;

@@ -135,6 +135,8 @@ class RunStateMachine {
   Status Init(std::shared_ptr<const SafetensorsBuffer> model, const StrategyState* state);
   void TryOpenRound(TimePoint now);
   void MaybeClose(TimePoint now, bool deadline_passed);
+  // Tells the open round that `site_id` sends no update (held updates behind it may fold).
+  void SkipSite(const std::string& site_id);
   void CloseRound();
   void RetryOrFail(const std::string& why);
   void Fail(const std::string& reason);
