@@ -134,7 +134,10 @@ StatusOr<ProvisionedConsortium> ProvisionConsortium(const ConsortiumPlan& plan,
           {"cert_file", coordinator.certificate.string()},
           {"key_file", coordinator.key.string()},
           {"crl_file", out.crl.string()}}}}},
-      {"storage", {{"state_dir", (coordinator_dir / "state").string()}}},
+      // Every round's checkpoint is kept: the simulation exports and scores each round's model.
+      {"storage",
+       {{"state_dir", (coordinator_dir / "state").string()},
+        {"keep_rounds", std::max(2, run_spec.value().value("rounds", 1) + 1)}}},
       {"operators", {{"allowed", json::array({plan.operator_id})}}}};
   out.coordinator_config = coordinator_dir / "coordinator.json";
   PANCAIM_RETURN_IF_ERROR(WriteValidated(coordinator::CoordinatorConfigSchema(),

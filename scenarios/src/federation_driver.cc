@@ -295,6 +295,10 @@ Status Federation::Follow() {
 }
 
 Status Federation::Finish() {
+  // Rounds that closed between two polls faster than their export: export them now.
+  for (const RoundResult& round : result_.rounds) {
+    if (!result_.round_models.contains(round.round)) ExportRound(round.round);
+  }
   result_.global_model = options_.out_dir / "global_model.safetensors";
   auto reply = channel_.Call({"export", result_.run_id, "--out", result_.global_model.string()});
   if (!reply.ok()) return reply.status().WithContext("export");
@@ -315,6 +319,17 @@ Status Federation::Finish() {
     const json metrics = entry.value("metrics", json::object());
     if (metrics.contains("train_loss") && metrics["train_loss"].is_number()) {
       it->train_loss = metrics["train_loss"].get<double>();
+    }
+    // The coordinator's own clock: open to checkpoint written (round_seconds reaches disk with
+    // the next round's checkpoint), else open to the last update plus aggregation.
+    const json timing = entry.value("timing", json::object());
+    if (timing.contains("round_seconds") && timing["round_seconds"].is_number()) {
+      it->seconds = timing["round_seconds"].get<double>();
+    } else if (timing.contains("last_result_seconds") &&
+               timing["last_result_seconds"].is_number() &&
+               timing["last_result_seconds"].get<double>() >= 0) {
+      it->seconds = timing["last_result_seconds"].get<double>() +
+                    timing.value("finish_seconds", 0.0);
     }
   }
   for (const ChildExit& exit : supervisor_.StopAll(std::chrono::seconds(5))) {

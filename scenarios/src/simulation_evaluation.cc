@@ -6,6 +6,7 @@
 #include "pancaim/common/progress.h"
 #include "pancaim/scenarios/risk_group_survival.h"
 #include "pancaim/site_dataset/concat_dataset.h"
+#include "pancaim/site_runtime/dataset_for_model.h"
 #include "pancaim/tensorio/tensor_map.h"
 
 namespace pancaim::scenarios {
@@ -13,7 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using sitedataset::LabelRequirement;
 using sitedataset::SiteDataset;
 
 int IntOr(const json& config, const char* key, int fallback) {
@@ -22,53 +22,27 @@ int IntOr(const json& config, const char* key, int fallback) {
              : fallback;
 }
 
-bool BoolOr(const json& config, const char* key, bool fallback) {
-  return config.is_object() && config.contains(key) && config[key].is_boolean()
-             ? config[key].get<bool>()
-             : fallback;
-}
-
 }  // namespace
 
 StatusOr<ModelData> ModelDataFor(const std::string& model, const json& config) {
+  // The site agent's own rule, applied to the config completed with the model's defaults, so
+  // the researcher's arms read exactly what the federated sites read.
+  PANCAIM_ASSIGN_OR_RETURN(zoo::ZooModel built,
+                           zoo::CreateModel(model, config.is_object() ? config : json::object()));
   ModelData out;
-  auto& options = out.options;
-  options.modalities = sitedataset::ModalitySet::None();
-  if (model == "genomics-mlp") {
-    const bool survival = config.is_object() && config.value("output", "") == "survival";
-    options.modalities.genomics = IntOr(config, "genomics_features", 32) > 0;
-    options.modalities.clinical = IntOr(config, "clinical_features", 8) > 0;
-    options.required.genomics = options.modalities.genomics;
-    options.labels = survival ? LabelRequirement::kSurvival : LabelRequirement::kPdac;
-    out.metric = survival ? "c_index" : "auc";
-    out.task = survival ? "survival" : "pdac_detection";
-  } else if (model == "fusion-survival") {
-    options.modalities.ct = BoolOr(config, "use_ct", true);
-    options.modalities.slides = BoolOr(config, "use_tiles", true);
-    options.modalities.genomics = IntOr(config, "genomics_features", 32) > 0;
-    options.modalities.clinical = IntOr(config, "clinical_features", 8) > 0;
-    options.labels = LabelRequirement::kSurvival;
-    out.metric = "c_index";
-    out.task = "survival";
-  } else if (model == "ct-cnn3d") {
-    options.modalities.ct = true;
-    options.required.ct = true;
-    options.labels = LabelRequirement::kPdac;
-    out.metric = "auc";
-    out.task = "pdac_detection";
-  } else if (model == "wsi-abmil") {
-    options.modalities.slides = true;
-    options.required.slides = true;
-    options.labels = LabelRequirement::kPdac;
-    out.metric = "auc";
-    out.task = "pdac_detection";
-  } else {
-    return InvalidArgumentError("model '" + model +
-                                "' cannot be simulated over a synthetic cohort (genomics-mlp, "
-                                "fusion-survival, ct-cnn3d or wsi-abmil)");
-  }
-  if (options.modalities.empty()) {
-    return InvalidArgumentError("model '" + model + "': its config reads no modality");
+  PANCAIM_ASSIGN_OR_RETURN(out.options, site_runtime::DatasetOptionsForModel(model, built.config));
+  switch (built.module->task()) {
+    case zoo::Task::kSurvival:
+      out.metric = "c_index";
+      out.task = "survival";
+      break;
+    case zoo::Task::kClassification:
+      out.metric = "auc";
+      out.task = "pdac_detection";
+      break;
+    case zoo::Task::kSegmentation:
+      return InvalidArgumentError("model '" + model +
+                                  "': segmentation is not simulated over the cohort yet");
   }
   return out;
 }

@@ -45,6 +45,7 @@ TEST(ConsortiumProvisionerTest, WritesCertificatesAndValidConfigs) {
   ASSERT_TRUE(coordinator.ok()) << coordinator.status();
   EXPECT_EQ((*coordinator)["server"]["port"], 18443);
   EXPECT_EQ((*coordinator)["operators"]["allowed"][0], "sim-operator");
+  EXPECT_EQ((*coordinator)["storage"]["keep_rounds"], 4);  // every round of 3, for per-round export
 
   // Every certificate carries the right identity and chains to the throwaway CA's index.
   auto coordinator_cert =

@@ -97,7 +97,8 @@ TEST(FederationDriverTest, WaitsForSitesSubmitsFollowsExportsAndStopsEverything)
   json history = json::array();
   for (int r = 1; r <= 3; ++r) {
     history.push_back({{"round", r}, {"sites", {"a", "b"}}, {"accepted", r == 2 ? 1 : 2},
-                       {"metrics", {{"train_loss", 0.5 / r}}}});
+                       {"metrics", {{"train_loss", 0.5 / r}}},
+                       {"timing", {{"round_seconds", 1.5 * r}}}});
   }
   ASSERT_TRUE(WriteFileAtomic(run_dir / "round-00000003/run_state.json",
                               json{{"history", history}}.dump())
@@ -117,6 +118,7 @@ TEST(FederationDriverTest, WaitsForSitesSubmitsFollowsExportsAndStopsEverything)
   EXPECT_EQ(result->rounds[1].sites_selected, 2);
   ASSERT_TRUE(result->rounds[2].train_loss.has_value());
   EXPECT_DOUBLE_EQ(*result->rounds[2].train_loss, 0.5 / 3);
+  EXPECT_DOUBLE_EQ(result->rounds[1].seconds, 3.0);  // the coordinator's clock
   EXPECT_EQ(result->round_models.size(), 3u);
   EXPECT_TRUE(fs::exists(dir.path() / "rounds/round-2.safetensors"));
   EXPECT_TRUE(fs::exists(dir.path() / "global_model.safetensors"));

@@ -2,7 +2,8 @@
 // coordinator, every site and one operator a key generated in that party's own folder, a
 // certificate signing request, and the CA's signature on it — the same flow a real consortium
 // follows with `pancaim-ca`, through the crypto library. Then the configuration files that point
-// at those files: coordinator.json (CoordinatorConfigSchema), one site.json per site
+// at those files: coordinator.json (CoordinatorConfigSchema; every round's checkpoint kept, so
+// each round's global model can be exported), one site.json per site
 // (SiteConfigSchema), run.json (RunSpecSchema) and operator.json, each validated before writing.
 //
 // Layout under `out_dir`:

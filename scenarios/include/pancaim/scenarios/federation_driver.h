@@ -56,7 +56,9 @@ struct FollowResult {
   std::string run_id;
   std::string state;                     // final coordinator state ("completed", ...)
   std::string message;
-  std::vector<RoundResult> rounds;       // one per completed round (metric left empty here)
+  // One per completed round (metric left empty here); accepted updates, training loss and
+  // seconds from the coordinator's checkpointed history (polled times when it has none).
+  std::vector<RoundResult> rounds;
   std::vector<RunEvent> events;          // launch, faults, unusual exits
   nlohmann::json history = nlohmann::json::array();  // the coordinator's per-round records
   std::map<int, std::filesystem::path> round_models;  // round -> exported global model

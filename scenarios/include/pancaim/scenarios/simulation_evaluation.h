@@ -40,13 +40,10 @@ struct ModelData {
   std::string task;    // results.json task: "pdac_detection" | "survival"
 };
 
-// genomics-mlp: genomics (+ clinical when clinical_features > 0 — note the synthetic cohorts
-// record stage for PDAC patients only, so the clinical missing mask can reveal the label),
-// genomics required, PDAC labels, AUC; with output "survival": survival labels, C-index.
-// fusion-survival: CT / slide tiles when use_ct / use_tiles, genomics and clinical when their
-// feature counts are > 0, survival labels, C-index. ct-cnn3d: CT required, PDAC, AUC.
-// wsi-abmil: slides required, PDAC, AUC. InvalidArgument for other models (mnist-cnn, ct-unet3d
-// are not simulated over the cohort).
+// The site agent's rule (site_runtime::DatasetOptionsForModel) on the config completed with the
+// model's defaults; AUC for classification, C-index for survival. Errors: the model zoo's for a
+// bad name or config, the site runtime's for models without site data (mnist-cnn),
+// InvalidArgument for segmentation models.
 StatusOr<ModelData> ModelDataFor(const std::string& model, const nlohmann::json& config);
 
 // One site's splits as the model reads them.
