@@ -90,8 +90,8 @@ Schema CoordinatorSection() {
   s.Add("cert_file", Field::String("PEM file of this site's certificate chain.").Default(""));
   s.Add("key_file", Field::String("PEM file of this site's private key (never leaves the site).")
                         .Default(""));
-  s.Add("crl_file", Field::String("PEM file of the consortium CRL; empty disables revocation "
-                                  "checks.")
+  s.Add("crl_file", Field::String("PEM file of the consortium CRL; `run` requires it (revocation "
+                                  "is checked, fail closed).")
                         .Default(""));
   s.Add("max_frame_bytes", Field::Integer("Largest frame accepted from the coordinator, checked "
                                           "before allocation.")
