@@ -10,7 +10,8 @@
 //
 // Per round it reports the coordinator's own timings (RunStateMachine history "timing": queueing
 // the requests, which includes hashing the model once per site; validation and fold summed over
-// updates; finishing the aggregate; the checkpoint) and the remainder of the round, which is
+// updates; holding early arrivals on disk so that updates fold in site order; finishing the
+// aggregate; the checkpoint) and the remainder of the round, which is
 // transfer plus the sites' turnaround (measured at the sites and printed). The baseline, in the
 // same run: the secure channel's bulk throughput on one connection over the same loopback and
 // TLS contexts, moving the same bytes as a round (2 x N x model size, in model-sized frames with
@@ -408,37 +409,39 @@ int main(int argc, char** argv) {
   std::printf("model %.1f MB (%lld float32 parameters), %d sites, %d rounds, %zu io threads; "
               "whole run %.2f s\n",
               model_mb, static_cast<long long>(params), sites, rounds, io_threads, total_seconds);
-  std::printf("%5s %8s %8s %9s %10s %8s %8s %10s %10s %9s\n", "round", "total_s", "send_s",
-              "remain_s", "validate_s", "fold_s", "finish_s", "checkpt_s", "site_max_s",
-              "xfer_GB/s");
+  std::printf("%5s %8s %8s %9s %10s %8s %8s %8s %10s %10s %9s\n", "round", "total_s", "send_s",
+              "remain_s", "validate_s", "fold_s", "hold_s", "finish_s", "checkpt_s",
+              "site_max_s", "xfer_GB/s");
   double sum_total = 0, sum_send = 0, sum_remain = 0, sum_validate = 0, sum_fold = 0,
-         sum_finish = 0, sum_checkpoint = 0;
+         sum_hold = 0, sum_finish = 0, sum_checkpoint = 0;
   for (const json& entry : observed.rounds) {
     const json& t = entry.at("timing");
     const double total = t.at("round_seconds").get<double>();
     const double send = t.at("send_seconds").get<double>();
     const double validate = t.at("validation_seconds").get<double>();
     const double fold = t.at("fold_seconds").get<double>();
+    const double hold = t.at("hold_seconds").get<double>();
     const double finish = t.at("finish_seconds").get<double>();
     const double checkpoint = t.at("checkpoint_seconds").get<double>();
-    const double remain = total - send - validate - fold - finish - checkpoint;
+    const double remain = total - send - validate - fold - hold - finish - checkpoint;
     const std::int64_t round = entry.at("round").get<std::int64_t>();
-    std::printf("%5lld %8.3f %8.3f %9.3f %10.3f %8.3f %8.3f %10.3f %10.3f %9.3f\n",
-                static_cast<long long>(round), total, send, remain, validate, fold, finish,
+    std::printf("%5lld %8.3f %8.3f %9.3f %10.3f %8.3f %8.3f %8.3f %10.3f %10.3f %9.3f\n",
+                static_cast<long long>(round), total, send, remain, validate, fold, hold, finish,
                 checkpoint, observed.turnaround[round], bytes_per_round / remain / 1e9);
     sum_total += total;
     sum_send += send;
     sum_remain += remain;
     sum_validate += validate;
     sum_fold += fold;
+    sum_hold += hold;
     sum_finish += finish;
     sum_checkpoint += checkpoint;
   }
   const double n = static_cast<double>(observed.rounds.size());
   std::printf("mean: %.3f s per round = send %.3f + transfer/wait %.3f + validation %.3f + "
-              "fold %.3f + finish %.3f + checkpoint %.3f\n",
+              "fold %.3f + hold %.3f + finish %.3f + checkpoint %.3f\n",
               sum_total / n, sum_send / n, sum_remain / n, sum_validate / n, sum_fold / n,
-              sum_finish / n, sum_checkpoint / n);
+              sum_hold / n, sum_finish / n, sum_checkpoint / n);
   const double round_gbps = bytes_per_round / (sum_remain / n) / 1e9;
   std::printf("bytes moved per round: %.1f MB (model to %d sites and back)\n",
               bytes_per_round / 1e6, sites);

@@ -1,12 +1,32 @@
 #include "pancaim/coordinator/aggregation_round.h"
 
 #include <chrono>
+#include <fstream>
 
 #include "pancaim/common/log.h"
 #include "pancaim/coordinator/file_system.h"
 #include "pancaim/crypto/sha256.h"
 
 namespace pancaim::coordinator {
+namespace {
+
+// Held updates are temporary (a restarted coordinator starts the round again), so they are
+// written without fsync: durability would only slow the round down.
+Status WriteHeldFile(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  if (error) return UnavailableError("cannot create " + path.parent_path().string() + ": " + error.message());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    return ResourceExhaustedError("cannot write held update " + path.string() +
+                                  " (disk full or not writable)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<AggregationRound>> AggregationRound::Open(
     RoundKey key, std::shared_ptr<const SafetensorsBuffer> global, Aggregator* aggregator,
@@ -77,8 +97,13 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
                        update.sample_count,
                        aggregator_->validation_options(options_.max_delta_norm)));
     const Clock::time_point validated = Clock::now();
+    UpdateReceipt receipt;
+    receipt.validation_seconds = std::chrono::duration<double>(validated - start).count();
+    timing_.validation += receipt.validation_seconds;
     if (fold_now) {
       PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
+      receipt.fold_seconds = std::chrono::duration<double>(Clock::now() - validated).count();
+      timing_.fold += receipt.fold_seconds;
     } else {
       Held held;
       held.sample_count = update.sample_count;
@@ -87,14 +112,11 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
       } else {
         held.file = options_.hold_dir / (key_.run_id + "-round-" + std::to_string(key_.round) +
                                          "-" + update.site_id + ".safetensors");
-        PANCAIM_RETURN_IF_ERROR(DefaultFileSystem().CreateDirectories(options_.hold_dir));
-        PANCAIM_RETURN_IF_ERROR(DefaultFileSystem().WriteFileAtomic(held.file, update.payload));
+        PANCAIM_RETURN_IF_ERROR(WriteHeldFile(held.file, update.payload));
       }
       held_[update.site_id] = std::move(held);
+      timing_.hold += std::chrono::duration<double>(Clock::now() - validated).count();
     }
-    UpdateReceipt receipt;
-    receipt.validation_seconds = std::chrono::duration<double>(validated - start).count();
-    receipt.fold_seconds = std::chrono::duration<double>(Clock::now() - validated).count();
     receipt.site_id = update.site_id;
     receipt.bytes = update.payload.size();
     receipt.sha256 = update.payload_sha256.empty() ? crypto::Sha256Hex(update.payload)
@@ -140,10 +162,17 @@ Status AggregationRound::FoldHeld(const std::string& site) {
   Held held = std::move(held_.at(site));
   held_.erase(site);
   finished_.insert(site);
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  Clock::time_point start = Clock::now();
   std::string bytes = std::move(held.bytes);
   if (!held.file.empty()) {
     auto read = DefaultFileSystem().ReadFile(held.file, std::uint64_t{1} << 40);
     DefaultFileSystem().RemoveAll(held.file).IgnoreError();
+    timing_.hold += seconds_since(start);
+    start = Clock::now();
     if (!read.ok()) {
       --accepted_;
       ++rejected_;
@@ -159,7 +188,11 @@ Status AggregationRound::FoldHeld(const std::string& site) {
         ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), view, site,
                        held.sample_count,
                        aggregator_->validation_options(options_.max_delta_norm)));
-    return aggregator_->Fold(checked);
+    timing_.validation += seconds_since(start);
+    start = Clock::now();
+    const Status folded = aggregator_->Fold(checked);
+    timing_.fold += seconds_since(start);
+    return folded;
   }();
   if (!fold.ok()) {
     --accepted_;

@@ -311,8 +311,6 @@ void RunStateMachine::OnTrainResult(const std::string& site_id, const protocol::
     }
     open_->last_result_seconds = SecondsSince(open_->opened);
     if (open_->first_result_seconds < 0) open_->first_result_seconds = open_->last_result_seconds;
-    open_->validation_seconds += receipt->validation_seconds;
-    open_->fold_seconds += receipt->fold_seconds;
     open_->samples += envelope.sample_count;
     open_->answered.insert(site_id);
   } else {
@@ -421,9 +419,14 @@ void RunStateMachine::RetryOrFail(const std::string& why) {
 void RunStateMachine::CloseRound() {
   const std::int64_t round_number = open_->round->key().round;
   const std::int64_t accepted = open_->round->accepted();
+  const AggregationRound::Timing before = open_->round->timing();
   const auto finish_start = std::chrono::steady_clock::now();
   auto next = open_->round->Close();
-  const double finish_seconds = SecondsSince(finish_start);
+  // Close folds the updates still held; that time is counted as theirs, not as finishing.
+  const AggregationRound::Timing& after = open_->round->timing();
+  const double finish_seconds = SecondsSince(finish_start) -
+                                (after.validation - before.validation) -
+                                (after.fold - before.fold) - (after.hold - before.hold);
   if (!next.ok()) {
     Fail("round " + std::to_string(round_number) + ": aggregation failed: " +
          next.status().message());
@@ -446,8 +449,9 @@ void RunStateMachine::CloseRound() {
   entry["timing"] = {{"send_seconds", open_->send_seconds},
                      {"first_result_seconds", open_->first_result_seconds},
                      {"last_result_seconds", open_->last_result_seconds},
-                     {"validation_seconds", open_->validation_seconds},
-                     {"fold_seconds", open_->fold_seconds},
+                     {"validation_seconds", open_->round->timing().validation},
+                     {"fold_seconds", open_->round->timing().fold},
+                     {"hold_seconds", open_->round->timing().hold},
                      {"finish_seconds", finish_seconds}};
   const auto opened = open_->opened;
   open_.reset();

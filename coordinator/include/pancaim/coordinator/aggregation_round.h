@@ -66,7 +66,7 @@ struct UpdateReceipt {
   double sample_count = 0;
   double delta_l2_norm = -1;   // -1 when not computed
   double validation_seconds = 0;  // parsing and validating the payload (for round timings)
-  double fold_seconds = 0;        // folding it into the aggregate
+  double fold_seconds = 0;        // folding it into the aggregate (0 while it is held)
 };
 
 struct AggregationRoundOptions {
@@ -100,6 +100,14 @@ class AggregationRound {
   // Accepted updates waiting for their turn.
   std::size_t held() const { return held_.size(); }
 
+  // Seconds spent so far in this round (steady clock), for the round's timings.
+  struct Timing {
+    double validation = 0;  // parsing and validating updates (again for held ones)
+    double fold = 0;        // folding them into the aggregate
+    double hold = 0;        // writing early arrivals to hold_dir and reading them back
+  };
+  const Timing& timing() const { return timing_; }
+
   const RoundKey& key() const { return key_; }
   int accepted() const { return accepted_; }
   int rejected() const { return rejected_; }
@@ -127,6 +135,7 @@ class AggregationRound {
   std::set<std::string> submitted_;
   std::set<std::string> finished_;           // folded, rejected or skipped
   std::map<std::string, Held> held_;
+  Timing timing_;
   int accepted_ = 0;
   int rejected_ = 0;
   bool closed_ = false;

@@ -119,8 +119,9 @@ class RunStateMachine {
   const nlohmann::json& spec() const { return spec_; }
   // One entry per completed round: round, sites, accepted, samples, metrics, model_sha256,
   // timing (seconds: round = open to checkpoint written, send, first_result, last_result,
-  // validation, fold, finish, checkpoint; checkpoint is added after the round's own checkpoint,
-  // so it is persisted from the next one), and evaluation once sites answered.
+  // validation, fold, hold = early arrivals written and read back, finish, checkpoint;
+  // checkpoint and round are added after the round's own checkpoint, so they are persisted
+  // from the next one), and evaluation once sites answered.
   const nlohmann::json& history() const { return history_; }
   // The global model after the last completed round.
   const std::shared_ptr<const SafetensorsBuffer>& model() const { return model_; }
@@ -161,8 +162,6 @@ class RunStateMachine {
     double send_seconds = 0;          // queueing the train_requests
     double first_result_seconds = -1;  // open -> first accepted update on the strand
     double last_result_seconds = -1;   // open -> last accepted update
-    double validation_seconds = 0;     // sum over accepted updates
-    double fold_seconds = 0;           // sum over accepted updates
   };
 
   // Federated evaluation of one round's global model, awaiting the sites asked.
