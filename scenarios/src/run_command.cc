@@ -256,7 +256,14 @@ StatusOr<bool> PrepareCohort(const ScenarioConfig& scenario, const fs::path& out
   if (fs::exists(written, ec)) {
     PANCAIM_ASSIGN_OR_RETURN(std::string text, ReadFile(written, 16 << 20));
     json previous = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (previous == scenario.document) return false;
+    // Only what the data is made of counts: another federation over the same cohort reuses it.
+    json current = scenario.document;
+    for (json* document : {&previous, &current}) {
+      if (!document->is_object()) continue;
+      document->erase("federation");
+      document->erase("description");
+    }
+    if (previous == current) return false;
     if (!force) {
       return FailedPreconditionError(cohort_dir.string() +
                                      " holds a cohort of a different scenario; use another --out "

@@ -44,7 +44,8 @@ struct RunCommandOptions {
 std::filesystem::path DefaultScenarioPath();
 
 // Step 2 for a synthetic cohort: DIR/cohort holds the cohort of `scenario` afterwards. Reuses an
-// existing cohort whose scenario.json equals the scenario's document; refuses a different one
+// existing cohort whose scenario.json equals the scenario's document apart from its
+// `federation` and `description` (the cohort does not depend on them); refuses a different one
 // unless `force` (FailedPrecondition naming the folder). Returns true when it generated.
 StatusOr<bool> PrepareCohort(const ScenarioConfig& scenario, const std::filesystem::path& out_dir,
                              bool force, bool progress, int threads);
