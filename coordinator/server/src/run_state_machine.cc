@@ -112,7 +112,10 @@ StatusOr<std::unique_ptr<RunStateMachine>> RunStateMachine::Resume(RunCheckpoint
   } else if (rng.is_object() && rng.value("state", "") == "paused") {
     run->state_ = RunState::kPaused;
   }
-  if (run->completed_rounds_ >= run->rounds_) run->state_ = RunState::kCompleted;
+  if (run->completed_rounds_ >= run->rounds_) {
+    run->state_ = RunState::kCompleted;
+    run->message_ = "completed " + std::to_string(run->completed_rounds_) + " rounds";
+  }
   auto evaluations = run->context_.store->LoadEvaluations();
   if (!evaluations.ok()) {
     // Evaluation results are a report, not training state: the run goes on without them.

@@ -85,6 +85,9 @@ struct OperatorArgs {
 };
 
 void AddOperatorOptions(CLI::App* command, OperatorArgs* args) {
+  // An operator command prints its answer; the channel's per-connection INFO lines would only
+  // bury it. Warnings and errors still reach stderr.
+  command->preparse_callback([](std::size_t) { log::SetMinLevel(log::Level::kWarning); });
   command->add_option("--config", args->config, "operator.json (coordinator address, TLS files)")
       ->capture_default_str();
   command->add_flag("--json", args->json, "Print the reply as JSON for scripts");
