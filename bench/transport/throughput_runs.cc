@@ -21,6 +21,7 @@
 #include <boost/asio/write.hpp>
 
 #include "pancaim/common/files.h"
+#include "pancaim/crypto/sha256.h"
 #include "pancaim/transport/client.h"
 #include "pancaim/transport/io_thread_pool.h"
 #include "pancaim/transport/server.h"
@@ -234,12 +235,13 @@ StatusOr<RunResult> MeasurePlainAsioTls(const BenchPki& pki, std::uint64_t total
 }
 
 StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_bytes,
-                                   std::uint64_t chunk_bytes, bool integrity,
+                                   std::uint64_t chunk_bytes, ChannelIntegrity integrity,
                                    std::size_t io_threads) {
   PANCAIM_ASSIGN_OR_RETURN(auto server_context, pki.ServerContext());
   PANCAIM_ASSIGN_OR_RETURN(auto client_context, pki.ClientContext());
   transport::ChannelOptions channel;
-  channel.payload_integrity = integrity;
+  channel.payload_integrity = integrity != ChannelIntegrity::kOff;
+  channel.recheck_supplied_digest = integrity != ChannelIntegrity::kSupplied;
   channel.max_send_queue_bytes = 4 * chunk_bytes;
   channel.frame_limits.max_payload_bytes = std::max<std::uint64_t>(chunk_bytes, 1 << 20);
 
@@ -271,14 +273,21 @@ StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_byte
   PANCAIM_ASSIGN_OR_RETURN(auto connection, transport::Connect(pool.context(), client_context->native(),
                                                                client_options, {}));
   auto payload = std::make_shared<const std::string>(chunk_bytes, 'x');
+  auto tail = std::make_shared<const std::string>(total_bytes % chunk_bytes, 'x');
+  // kSupplied: the digest is computed once, as the coordinator does for the model it sends to
+  // every site, and put in the header; the channel then only verifies on the receiving side.
+  nlohmann::json header = {{"type", "bench"}};
+  nlohmann::json tail_header = header;
+  if (integrity == ChannelIntegrity::kSupplied) {
+    header["payload_sha256"] = crypto::Sha256Hex(*payload);
+    if (!tail->empty()) tail_header["payload_sha256"] = crypto::Sha256Hex(*tail);
+  }
   Status failure;
   const auto start = Clock::now();
   for (std::uint64_t sent = 0; sent < total_bytes && failure.ok();) {
-    auto frame_payload = payload;
-    if (total_bytes - sent < chunk_bytes) {
-      frame_payload = std::make_shared<const std::string>(total_bytes - sent, 'x');
-    }
-    Status queued = connection->SendShared({{"type", "bench"}}, frame_payload);
+    const bool last = total_bytes - sent < chunk_bytes;
+    auto frame_payload = last ? tail : payload;
+    Status queued = connection->SendShared(last ? tail_header : header, frame_payload);
     if (queued.code() == StatusCode::kResourceExhausted) {
       // Back-pressure: wait for the receiver to take a frame, then retry.
       std::unique_lock<std::mutex> lock(mutex);
@@ -300,7 +309,10 @@ StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_byte
   server->Stop(std::chrono::seconds(5));
   PANCAIM_RETURN_IF_ERROR(failure);
   return RunResult{Seconds(received_all - start),
-                   integrity ? "payload_sha256 attached + verified" : "integrity off"};
+                   integrity == ChannelIntegrity::kAttached ? "payload_sha256 computed by the channel on send, verified on receive"
+                   : integrity == ChannelIntegrity::kSupplied
+                       ? "payload_sha256 supplied once by the sender, verified on receive"
+                       : "integrity off"};
 }
 
 }  // namespace pancaim::bench

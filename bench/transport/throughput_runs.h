@@ -55,10 +55,18 @@ StatusOr<RunResult> MeasurePlainTls(const BenchPki& pki, std::uint64_t total_byt
 StatusOr<RunResult> MeasurePlainAsioTls(const BenchPki& pki, std::uint64_t total_bytes,
                                         std::uint64_t chunk_bytes);
 
+// How the channel's payload SHA-256 is handled in a measurement.
+enum class ChannelIntegrity {
+  kOff,       // payload_integrity off
+  kAttached,  // the channel hashes every payload on send and verifies it on receive
+  kSupplied,  // the sender supplies the digest (hashed once, as the coordinator does for the
+              // model it sends to every site); the channel only verifies on receive
+};
+
 // (c) The secure channel: Server + Connect on an IoThreadPool of `io_threads`, `chunk_bytes`
-// payload frames (payload_sha256 attached and verified when `integrity`).
+// payload frames, integrity as `integrity`.
 StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_bytes,
-                                   std::uint64_t chunk_bytes, bool integrity,
+                                   std::uint64_t chunk_bytes, ChannelIntegrity integrity,
                                    std::size_t io_threads);
 
 }  // namespace pancaim::bench

@@ -75,5 +75,23 @@ TEST(PayloadIntegrityTest, SenderDigestThatDoesNotMatchIsRefusedAtAttach) {
   EXPECT_NE(status.message().find("model_sha256"), std::string::npos);
 }
 
+TEST(PayloadIntegrityTest, SuppliedDigestIsTrustedWithoutRecheckButMustBeWellFormed) {
+  // Not rechecked: the receiver verifies it (and refuses this one with DataLoss).
+  nlohmann::json trusted = {{"type", "train_result"},
+                            {"payload_sha256", crypto::Sha256Hex("other weights")}};
+  EXPECT_TRUE(AttachPayloadSha256(trusted, "weights", DefaultPayloadDigestFields(),
+                                  /*recheck_supplied=*/false)
+                  .ok());
+  EXPECT_EQ(trusted["payload_sha256"], crypto::Sha256Hex("other weights"));
+  EXPECT_EQ(VerifyPayloadSha256(trusted, "weights", "site:a").code(), StatusCode::kDataLoss);
+  nlohmann::json malformed = {{"type", "train_result"}, {"payload_sha256", "not hex"}};
+  EXPECT_EQ(AttachPayloadSha256(malformed, "weights", DefaultPayloadDigestFields(), false).code(),
+            StatusCode::kInvalidArgument);
+  // Without a supplied digest one is still computed and attached.
+  nlohmann::json bare = {{"type", "train_result"}};
+  ASSERT_TRUE(AttachPayloadSha256(bare, "weights", DefaultPayloadDigestFields(), false).ok());
+  EXPECT_EQ(bare["payload_sha256"], crypto::Sha256Hex("weights"));
+}
+
 }  // namespace
 }  // namespace pancaim::transport

@@ -83,9 +83,14 @@ Status VerifyPayloadSha256(const nlohmann::json& header, std::string_view payloa
 }
 
 Status AttachPayloadSha256(nlohmann::json& header, std::string_view payload,
-                           const std::vector<std::string>& digest_fields) {
+                           const std::vector<std::string>& digest_fields, bool recheck_supplied) {
   PANCAIM_CHECK(header.is_object()) << "AttachPayloadSha256 needs a JSON object header";
   if (payload.empty()) return Status::Ok();
+  if (!recheck_supplied && FindDigestField(header, digest_fields) != nullptr) {
+    Status present = CheckPayloadDigestPresent(header, "this process", digest_fields);
+    if (!present.ok()) return InvalidArgumentError("outgoing frame: " + present.message());
+    return Status::Ok();
+  }
   std::string digest = crypto::Sha256Hex(payload);
   if (FindDigestField(header, digest_fields) != nullptr) {
     Status matches = CheckPayloadSha256(header, digest, true, "this process", digest_fields);

@@ -443,7 +443,8 @@ StatusOr<TlsConnection::OutgoingFrame> TlsConnection::PrepareFrame(
                                 std::to_string(options_.frame_limits.max_payload_bytes));
   }
   if (options_.payload_integrity && payload_bytes > 0) {
-    Status attached = AttachPayloadSha256(header, *payload, options_.payload_digest_fields);
+    Status attached = AttachPayloadSha256(header, *payload, options_.payload_digest_fields,
+                                          options_.recheck_supplied_digest);
     if (!attached.ok()) return attached.WithContext("frame to " + PeerLabel());
   }
   std::string text = header.dump();

@@ -65,6 +65,9 @@ transport::ServerOptions ServerOptionsFromConfig(const nlohmann::json& config) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
   };
   options.channel.handshake_timeout = ms(server.value("handshake_timeout_seconds", 10.0));
+  // The model's SHA-256 is computed once per round and named in every request that carries it;
+  // the channel does not hash it again for each site (each site verifies what it receives).
+  options.channel.recheck_supplied_digest = false;
   options.channel.io_timeout = ms(server.value("read_timeout_seconds", 300.0));
   options.channel.heartbeat_interval = ms(server.value("heartbeat_interval_seconds", 15.0));
   options.channel.idle_timeout =

@@ -454,6 +454,8 @@ StatusOr<std::unique_ptr<SiteAgent>> SiteAgent::Create(SiteAgentOptions options)
       coordinator.at("max_header_bytes").get<std::uint32_t>();
   client.channel.handshake_timeout = impl->options.handshake_timeout;
   client.channel.allowed_peer_roles = {crypto::Role::kCoordinator};
+  // The update's SHA-256 is computed once by LocalTrainer; the coordinator verifies it.
+  client.channel.recheck_supplied_digest = false;
   PANCAIM_RETURN_IF_ERROR(client.channel.Validate());
 
   PANCAIM_ASSIGN_OR_RETURN(torch::Device device,

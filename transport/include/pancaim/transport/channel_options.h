@@ -45,6 +45,12 @@ struct ChannelOptions {
   // the connection is refused (InvalidArgument without a digest, DataLoss on a mismatch).
   bool payload_integrity = true;
   std::vector<std::string> payload_digest_fields = DefaultPayloadDigestFields();
+  // With payload_integrity, a digest the application already put in the header (the coordinator
+  // hashes the global model once per round and sends it to every site; a site hashes its update
+  // once) is recomputed and compared before sending when true, which costs one SHA-256 pass per
+  // frame and connection. False trusts it on the way out: the receiver verifies every payload
+  // either way, so a wrong digest is still refused (DataLoss at the peer), only later.
+  bool recheck_supplied_digest = true;
 
   // Roles the peer's certificate may carry; empty accepts any consortium role. A peer with another
   // role is refused right after the handshake (PermissionDenied).

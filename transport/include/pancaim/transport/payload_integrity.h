@@ -25,11 +25,13 @@ inline constexpr std::string_view kPayloadSha256Field = "payload_sha256";
 const std::vector<std::string>& DefaultPayloadDigestFields();
 
 // Outgoing: when the header already has one of `digest_fields`, checks that it is the payload's
-// SHA-256 (InvalidArgument naming the field otherwise: a sender-side bug); else sets
+// SHA-256 (InvalidArgument naming the field otherwise: a sender-side bug) — or, with
+// `recheck_supplied` false, only that it is well-formed (64 lowercase hex digits); else sets
 // header["payload_sha256"]. Does nothing for an empty payload. `header` must be a JSON object.
 Status AttachPayloadSha256(nlohmann::json& header, std::string_view payload,
                            const std::vector<std::string>& digest_fields =
-                               DefaultPayloadDigestFields());
+                               DefaultPayloadDigestFields(),
+                           bool recheck_supplied = true);
 
 // Incoming: OK for an empty payload (which must not carry "payload_sha256"). Otherwise the first
 // present digest field must be 64 lowercase hex characters equal to the payload's SHA-256.
