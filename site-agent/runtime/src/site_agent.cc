@@ -85,7 +85,17 @@ struct SiteAgent::Impl {
 
   // Worker thread only.
   SiteRoundCounter rounds;
-  std::map<std::string, CachedResult> answered;  // (run, round, base model) -> result sent
+  // (run, round, base model) -> the result sent, newest last; the oldest beyond
+  // kAnsweredKept are forgotten.
+  static constexpr std::size_t kAnsweredKept = 8;
+  std::deque<std::pair<std::string, CachedResult>> answered;
+
+  const CachedResult* FindAnswered(const std::string& key) const {
+    for (const auto& [answered_key, result] : answered) {
+      if (answered_key == key) return &result;
+    }
+    return nullptr;
+  }
 
   explicit Impl(SiteAgentOptions agent_options)
       : options(std::move(agent_options)), backoff(options.backoff) {}
@@ -218,10 +228,10 @@ struct SiteAgent::Impl {
   void HandleTrain(const Job& job) {
     const auto& request = std::get<protocol::TrainRequest>(job.message.body);
     const std::string key = ResultKey(job.message);
-    if (auto it = answered.find(key); it != answered.end()) {
+    if (const CachedResult* cached = FindAnswered(key); cached != nullptr) {
       PANCAIM_LOG(INFO) << "round " << job.message.round << " of run " << job.message.run_id
                         << " was already trained; sending the same update again";
-      const Status sent = SendMessage(job.connection, it->second.message, it->second.payload,
+      const Status sent = SendMessage(job.connection, cached->message, cached->payload,
                                       /*wait=*/true);
       if (!sent.ok()) {
       PANCAIM_LOG(WARNING) << "update not sent: " << sent;
@@ -281,10 +291,10 @@ struct SiteAgent::Impl {
     }
     rounds.Join(job.message.run_id, job.message.round);
     const std::size_t bytes = reply->payload.size();
-    CachedResult& cached = answered[key];
-    cached.message = reply->message;
-    cached.payload = std::move(reply->payload);
-    while (answered.size() > 8) answered.erase(answered.begin());
+    // Forget the oldest first, so the entry sent below stays valid.
+    while (answered.size() >= kAnsweredKept) answered.pop_front();
+    answered.emplace_back(key, CachedResult{reply->message, std::move(reply->payload)});
+    const CachedResult& cached = answered.back().second;
     const Status sent = SendMessage(job.connection, cached.message, cached.payload, /*wait=*/true);
     if (sent.ok()) {
       PANCAIM_LOG(INFO) << "round " << job.message.round << " of run " << job.message.run_id
