@@ -9,6 +9,7 @@
 
 #include "pancaim/common/files.h"
 #include "pancaim/coordinator/coordinator_config.h"
+#include "pancaim/coordinator/server/operator_client.h"
 #include "pancaim/protocol/messages.h"
 #include "pancaim/scenarios/scenario_config.h"
 #include "pancaim/site_data/site_config.h"
@@ -27,6 +28,9 @@ std::string RenderConfigurationDocs() {
       "Coordinator (`pancaim-coordinator serve --config coordinator.json`)");
   out += pancaim::coordinator::RunSpecSchema().Markdown(
       "Run specification (`pancaim-coordinator submit RUN.json`)");
+  out += pancaim::coordinator::server::OperatorConfigSchema().Markdown(
+      "Operator (`pancaim-coordinator submit|status|sites|pause|resume|abort|export --config "
+      "operator.json`)");
   out += pancaim::sitedata::SiteConfigSchema().Markdown(
       "Site (`pancaim-site run|check-data --config site.json`)");
   out += pancaim::scenarios::ScenarioConfigSchema().Markdown(
