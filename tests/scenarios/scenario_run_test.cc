@@ -1,5 +1,5 @@
 // A small, fast version of the main job: `pancaim-sim run` on three tiny sites, with the real
-// pancaim-coordinator and three pancaim-site processes over mutual TLS on loopback, a 4-round
+// pancaim-coordinator and three pancaim-site processes over mutual TLS on loopback, a 5-round
 // FedAvg run submitted with `pancaim-coordinator submit`, the baselines, and the report.
 // (Issue 4's "coordinator and three site agents as separate processes" check, and issue 7's
 // fast scenario test.)
@@ -43,7 +43,7 @@ json TinyFederation() {
             {"model", "genomics-mlp"},
             {"model_options", {{"clinical_features", 0}, {"hidden", {16}}}},
             {"strategy", "fedavg"},
-            {"rounds", 4},
+            {"rounds", 5},
             {"min_sites", 3},
             {"local_epochs", 2},
             {"batch_size", 8},
@@ -76,7 +76,7 @@ TEST(ScenarioRunTest, ThreeSiteFederationEndToEnd) {
                                   << "\ncoordinator log:\n"
                                   << LogTail(out / "logs/coordinator.log", 30);
   EXPECT_NE(printed.find("[5/6] federation"), std::string::npos) << printed;
-  EXPECT_NE(printed.find("completed 4 rounds"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("completed 5 rounds"), std::string::npos) << printed;
 
   for (const char* file : {"report.html", "results.json", "rounds.csv", "sites.csv",
                            "baselines.csv", "global_model.safetensors"}) {
@@ -86,12 +86,12 @@ TEST(ScenarioRunTest, ThreeSiteFederationEndToEnd) {
   ASSERT_TRUE(text.ok()) << text.status();
   const json results = json::parse(text.value());
   EXPECT_EQ(results["metric"], "auc");
-  ASSERT_EQ(results["rounds"].size(), 4u);
+  ASSERT_EQ(results["rounds"].size(), 5u);
   for (const json& round : results["rounds"]) {
     EXPECT_EQ(round["sites_done"], 3) << round;
     EXPECT_TRUE(IsNumber(round["train_loss"])) << round;
   }
-  EXPECT_TRUE(IsNumber(results["rounds"][3]["metric"])) << results["rounds"];
+  EXPECT_TRUE(IsNumber(results["rounds"][4]["metric"])) << results["rounds"];
   EXPECT_TRUE(IsNumber(results["baselines"]["local_mean"])) << results["baselines"];
   EXPECT_TRUE(IsNumber(results["baselines"]["centralized"])) << results["baselines"];
   ASSERT_EQ(results["sites"].size(), 3u);
