@@ -196,8 +196,10 @@ Status Federation::ApplyFaults(int open_round, bool round_open) {
     }
     if (fault.kind == ScheduledFault::Kind::kRestartSite) {
       PANCAIM_RETURN_IF_ERROR(supervisor_.Restart(fault.child));
-      Event(open_round, "site_killed", fault.child + " SIGKILLed mid-round");
-      Event(open_round, "site_restarted", fault.child + " restarted");
+      const std::string site = fault.child.rfind("site-", 0) == 0 ? fault.child.substr(5)
+                                                                  : fault.child;
+      Event(open_round, "site_killed", "site agent " + site + " SIGKILLed mid-round");
+      Event(open_round, "site_restarted", "site agent " + site + " restarted");
     } else {
       PANCAIM_RETURN_IF_ERROR(supervisor_.Signal(fault.child, SIGKILL));
       killed_.insert(fault.child);
@@ -254,6 +256,11 @@ Status Federation::Follow() {
     const bool open = selected > 0 && state != "completed";
     num_rounds = run.value("num_rounds", 0);
     const int now_completed = state == "completed" ? round : (open ? round - 1 : round);
+    // Faults first: exporting the closed rounds takes operator calls, and a kill meant for an
+    // open round should land while its sites are still working.
+    if (state != "completed" && state != "failed" && state != "aborted") {
+      PANCAIM_RETURN_IF_ERROR(ApplyFaults(round, open));
+    }
     if (now_completed > completed) {
       // Rounds that closed since the last poll share the time since the last close.
       const double span = std::chrono::duration<double>(Clock::now() - last_close).count();
@@ -280,7 +287,6 @@ Status Federation::Follow() {
       return FailedPreconditionError("run " + result_.run_id + " " + state + ": " +
                                      run.value("message", std::string()));
     }
-    PANCAIM_RETURN_IF_ERROR(ApplyFaults(round, open));
     if (Clock::now() >= deadline) {
       return DeadlineExceededError("run " + result_.run_id + " did not complete within " +
                                    std::to_string(options_.run_timeout.count() / 1000) +

@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include "pancaim/common/files.h"
 #include "pancaim/common/progress.h"
@@ -20,6 +23,7 @@
 #include "pancaim/scenarios/operator_channel.h"
 #include "pancaim/scenarios/report_html.h"
 #include "pancaim/scenarios/simulation_evaluation.h"
+#include "pancaim/tensorio/tensor_map.h"
 
 #ifndef PANCAIM_SCENARIOS_SOURCE_DIR
 #error "PANCAIM_SCENARIOS_SOURCE_DIR must name the scenarios/ folder"
@@ -107,6 +111,7 @@ std::string Show(std::optional<double> value) {
 // Step 6: scores on the held-out test patients, baselines, results and report.
 Status EvaluateAndReport(const ScenarioConfig& scenario, const SimulationData& data,
                          const json& run_spec, const FollowResult& followed,
+                         const std::vector<StrategyResult>& strategies,
                          const RunCommandOptions& options, std::FILE* out) {
   if (data.pooled_test->Size() == 0) {
     return FailedPreconditionError("no site has a test patient with the labels and modalities " +
@@ -120,6 +125,7 @@ Status EvaluateAndReport(const ScenarioConfig& scenario, const SimulationData& d
   results.started_utc = UtcNow();
   results.rounds = followed.rounds;
   results.events = followed.events;
+  results.strategies = strategies;
 
   // Federated metric per round: every exported round model on the same test patients.
   {
@@ -223,6 +229,12 @@ void ApplyScenarioFaults(const ScenarioConfig& scenario, std::vector<ChildSpec>&
     if (!straggler.empty()) {
       add_args(straggler, "delay=" + std::to_string(faults_section.value("straggler_delay_s", 0)));
     }
+    const int pace = faults_section.value("pace_s", 0);
+    if (pace > 0) {
+      for (const auto& site : scenario.cohort.sites) {
+        if (site.name != straggler) add_args(site.name, "delay=" + std::to_string(pace));
+      }
+    }
     const int coordinator_round = faults_section.value("kill_coordinator_at_round", 0);
     if (coordinator_round > 0) {
       faults.push_back({ScheduledFault::Kind::kRestartCoordinator, "coordinator",
@@ -240,6 +252,65 @@ void ApplyScenarioFaults(const ScenarioConfig& scenario, std::vector<ChildSpec>&
       add_args(site, kind == "random" ? std::string("random") : "scale=" + std::string(scale));
     }
   }
+}
+
+// Who took part in each round, from the coordinator's audit log (audit.jsonl in its state
+// folder): a selected site whose update was not aggregated becomes a `site_excluded` event
+// (with the site's decline reason when it sent one), the next round it is aggregated again a
+// `site_back` event, and a round that closed without enough updates a `round_retried` event.
+// Only the last opening of a round counts (a coordinator resume or a retry opens it again).
+std::vector<RunEvent> ParticipationEvents(const fs::path& audit_file, const std::string& run_id) {
+  std::vector<RunEvent> events;
+  auto text = ReadFile(audit_file, 256 << 20);
+  if (!text.ok()) {
+    events.push_back({0, 0, "note", "no participation record: " + text.status().message()});
+    return events;
+  }
+  std::vector<std::string> selected;
+  std::set<std::string> accepted;
+  std::map<std::string, std::string> declined;
+  std::set<std::string> out;  // excluded from the last aggregated round
+  std::istringstream lines(text.value());
+  std::string line;
+  constexpr std::size_t kMaxEvents = 500;
+  while (std::getline(lines, line) && events.size() < kMaxEvents) {
+    const json entry = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || !entry.contains("data") || !entry["data"].is_object()) continue;
+    const json& data = entry["data"];
+    if (data.value("run_id", std::string()) != run_id) continue;
+    const std::string type = entry.value("type", std::string());
+    const int round = data.value("round", 0);
+    if (type == "round_opened") {
+      selected = data.value("sites", std::vector<std::string>());
+      accepted.clear();
+      declined.clear();
+    } else if (type == "update_accepted") {
+      accepted.insert(data.value("site", std::string()));
+    } else if (type == "site_declined") {
+      declined[data.value("site", std::string())] = data.value("reason", std::string());
+    } else if (type == "round_closed" && data.value("outcome", std::string()) == "retry") {
+      events.push_back({0, round, "round_retried", data.value("reason", std::string())});
+    } else if (type == "round_closed") {
+      std::set<std::string> now_out;
+      for (const std::string& site : selected) {
+        if (accepted.contains(site)) {
+          if (out.contains(site)) {
+            events.push_back({0, round, "site_back", site + " aggregated again"});
+          }
+          continue;
+        }
+        now_out.insert(site);
+        const auto reason = declined.find(site);
+        events.push_back({0, round, "site_excluded",
+                          site + " not aggregated: " +
+                              (reason != declined.end()
+                                   ? "declined (" + reason->second + ")"
+                                   : std::string("no update before the round closed"))});
+      }
+      out = std::move(now_out);
+    }
+  }
+  return events;
 }
 
 }  // namespace
@@ -373,6 +444,208 @@ std::vector<ChildSpec> BuildLaunchPlan(const ProvisionedConsortium& consortium,
   return plan;
 }
 
+namespace {
+
+// One federation over the scenario's cohort: `scenario.federation` says what is run (a
+// comparison run changes it), `run_dir` holds its consortium, logs and exported models, the
+// cohort and CT caches stay in options.out_dir. `label` is empty for the scenario's own run.
+struct FederationRun {
+  ScenarioConfig scenario;
+  fs::path run_dir;
+  std::string label;
+  bool export_each_round = true;
+};
+
+// Steps 3-5 for one federation: provisions a fresh consortium, launches the processes, follows
+// the run to completion (faults and attack from the run's federation section) and adds the
+// participation events of the coordinator's audit log. `run_spec` receives the submitted run.
+StatusOr<FollowResult> RunFederation(const FederationRun& run, const SimulationData& data,
+                                     int smallest_train, const fs::path& bin_dir,
+                                     const RunCommandOptions& options, json& run_spec,
+                                     std::FILE* out) {
+  const ScenarioConfig& scenario = run.scenario;
+  const std::string prefix = run.label.empty() ? "" : "[" + run.label + "] ";
+  auto port = PickLoopbackPort();
+  if (!port.ok()) return port.status().WithContext(prefix + "step 3 (consortium)");
+  auto plan = PlanConsortium(scenario, options.out_dir, port.value());
+  if (!plan.ok()) return plan.status().WithContext(prefix + "step 3 (consortium)");
+  plan->run_spec["model"]["config"] = data.model_config;
+  plan->min_patients_per_round = std::clamp(smallest_train, 1, 5);
+  const fs::path consortium_dir = run.run_dir / "consortium";
+  std::error_code ec;
+  if (fs::exists(consortium_dir, ec)) {
+    // A consortium is throwaway: each run gets fresh keys.
+    fs::remove_all(consortium_dir, ec);
+    if (ec) return InternalError(prefix + "step 3 (consortium): cannot remove " + consortium_dir.string());
+  }
+  auto consortium = ProvisionConsortium(plan.value(), consortium_dir);
+  if (!consortium.ok()) return consortium.status().WithContext(prefix + "step 3 (consortium)");
+  Step(out, 3, prefix + "consortium: CA, " + std::to_string(plan->sites.size() + 2) +
+                   " certificates and configs in " + consortium_dir.string() + " (port " +
+                   std::to_string(port.value()) + ")");
+
+  Status binaries = CheckProductionBinaries(bin_dir, run.run_dir / "logs");
+  if (!binaries.ok()) return binaries.WithContext(prefix + "step 4 (binaries)");
+  Step(out, 4, prefix + "binaries: " + bin_dir.string());
+
+  const fs::path logs = fs::absolute(run.run_dir / "logs");
+  for (const char* stale : {"coordinator.log", "operator/operator.log"}) fs::remove(logs / stale, ec);
+  for (const std::string& id : SiteIds(scenario)) fs::remove(logs / ("site-" + id + ".log"), ec);
+  FollowOptions follow;
+  follow.launch = BuildLaunchPlan(consortium.value(), SiteIds(scenario), bin_dir, run.run_dir);
+  ApplyScenarioFaults(scenario, follow.launch, follow.faults);
+  follow.site_ids = SiteIds(scenario);
+  follow.run_spec = consortium->run_spec;
+  follow.state_dir = consortium->coordinator_config.parent_path() / "state";
+  follow.out_dir = fs::absolute(run.run_dir);
+  follow.progress = options.progress;
+  follow.export_each_round = run.export_each_round;
+  const int rounds = plan->run_spec.value("rounds", 1);
+  const double deadline = plan->run_spec.value("round_deadline_seconds", 600.0);
+  follow.run_timeout = std::chrono::milliseconds(
+      static_cast<std::int64_t>(1000 * (rounds * (deadline + 30) + 300)));
+  Step(out, 5, prefix + "federation: coordinator and " + std::to_string(follow.site_ids.size()) +
+                   " site agents as separate processes on 127.0.0.1:" +
+                   std::to_string(port.value()) + ", mutual TLS");
+  CliOperatorChannel channel(bin_dir / "pancaim-coordinator", consortium->operator_config,
+                             logs / "operator");
+  auto followed = LaunchAndFollow(follow, channel, out);
+  if (!followed.ok()) return followed.status().WithContext(prefix + "step 5 (federation)");
+  std::fprintf(out, "      %srun %s completed %zu rounds in %.1f s; global model %s\n",
+               prefix.c_str(), followed->run_id.c_str(), followed->rounds.size(),
+               followed->run_seconds, followed->global_model.c_str());
+  std::vector<RunEvent> participation =
+      ParticipationEvents(follow.state_dir / "audit.jsonl", followed->run_id);
+  followed->events.insert(followed->events.end(), participation.begin(), participation.end());
+  for (RunEvent& event : followed->events) event.detail = prefix + event.detail;
+  run_spec = plan->run_spec;
+  return followed;
+}
+
+// The final model of `followed` on the pooled test patients (the report's headline metric).
+StatusOr<std::optional<double>> FinalMetric(const SimulationData& data,
+                                            const FollowResult& followed) {
+  PANCAIM_ASSIGN_OR_RETURN(zoo::ZooModel model, LoadModelFile(data, followed.global_model));
+  PANCAIM_ASSIGN_OR_RETURN(auto metrics, Score(model, *data.pooled_test));
+  return Headline(metrics, data.data.metric);
+}
+
+// Whether two exported models hold the same tensors bit for bit (metadata aside); `detail`
+// names the first difference.
+StatusOr<bool> SameWeights(const fs::path& a, const fs::path& b, std::string& detail) {
+  PANCAIM_ASSIGN_OR_RETURN(tensorio::DecodedTensors left, tensorio::LoadSafetensorsFile(a.string()));
+  PANCAIM_ASSIGN_OR_RETURN(tensorio::DecodedTensors right,
+                           tensorio::LoadSafetensorsFile(b.string()));
+  if (left.tensors.size() != right.tensors.size()) {
+    detail = "different tensor counts";
+    return false;
+  }
+  double largest = 0;
+  std::string first;
+  for (const auto& [name, tensor] : left.tensors) {
+    const auto other = right.tensors.find(name);
+    if (other == right.tensors.end() || !tensor.sizes().equals(other->second.sizes()) ||
+        tensor.scalar_type() != other->second.scalar_type()) {
+      detail = "tensor " + name + " differs in name, shape or type";
+      return false;
+    }
+    if (!torch::equal(tensor, other->second)) {
+      if (first.empty()) first = name;
+      if (tensor.is_floating_point()) {
+        largest = std::max(largest, (tensor - other->second).abs().max().item<double>());
+      }
+    }
+  }
+  if (first.empty()) {
+    detail = std::to_string(left.tensors.size()) + " tensors bit-identical";
+    return true;
+  }
+  detail = "first differing tensor " + first + ", largest difference " + std::to_string(largest);
+  return false;
+}
+
+// The comparison runs a scenario asks for, after its own run `main`:
+// - `compare_strategies` (byzantine): the same federation, same attacker, with each other
+//   strategy; `compare_unattacked`: the scenario's strategy without the attack. Their final
+//   test metrics go to `strategies`, next to the main run's.
+// - `faults.check_resume`: two runs with min_sites = every site and no site faults, one
+//   uninterrupted, one with the coordinator killed and resumed; an event says whether their
+//   final weights are byte-identical.
+Status RunVariants(const ScenarioConfig& scenario, const SimulationData& data, int smallest_train,
+                   const fs::path& bin_dir, const RunCommandOptions& options,
+                   const FollowResult& main, std::vector<StrategyResult>& strategies,
+                   std::vector<RunEvent>& events, std::FILE* out) {
+  const json& f = scenario.federation;
+  const std::string strategy = f.value("strategy", std::string("fedavg"));
+  const bool attacked =
+      f.contains("attack") && !f["attack"].value("site", std::string()).empty();
+  const json compare = f.value("compare_strategies", json::array());
+  const bool unattacked = f.value("compare_unattacked", false) && attacked;
+  if (!compare.empty() || unattacked) {
+    PANCAIM_ASSIGN_OR_RETURN(auto metric, FinalMetric(data, main));
+    strategies.push_back({strategy + (attacked ? " (attacked)" : ""), metric});
+  }
+  auto run_variant = [&](const std::string& label, json federation,
+                         bool export_rounds) -> StatusOr<FollowResult> {
+    FederationRun run{scenario, options.out_dir / "compare" / label, label, export_rounds};
+    run.scenario.federation = std::move(federation);
+    json ignored;
+    return RunFederation(run, data, smallest_train, bin_dir, options, ignored, out);
+  };
+  for (const json& other : compare) {
+    const std::string name = other.get<std::string>();
+    json federation = f;
+    federation["strategy"] = name;
+    PANCAIM_ASSIGN_OR_RETURN(FollowResult followed, run_variant(name, federation, false));
+    PANCAIM_ASSIGN_OR_RETURN(auto metric, FinalMetric(data, followed));
+    strategies.push_back({name + (attacked ? " (attacked)" : ""), metric});
+  }
+  if (unattacked) {
+    json federation = f;
+    federation.erase("attack");
+    PANCAIM_ASSIGN_OR_RETURN(FollowResult followed,
+                             run_variant(strategy + "-no-attack", federation, false));
+    PANCAIM_ASSIGN_OR_RETURN(auto metric, FinalMetric(data, followed));
+    strategies.push_back({strategy + " (no attack)", metric});
+  }
+  if (f.contains("faults") && f["faults"].value("check_resume", false) &&
+      f["faults"].value("kill_coordinator_at_round", 0) > 0) {
+    json plain = f;
+    plain["min_sites"] = static_cast<int>(scenario.cohort.sites.size());
+    plain.erase("faults");
+    json resumed = plain;
+    // Both runs paced alike (the delay changes no weights) so that the kill lands mid-run.
+    const int pace = std::max(1, f["faults"].value("pace_s", 0));
+    plain["faults"] = {{"pace_s", pace}};
+    resumed["faults"] = {{"kill_coordinator_at_round", f["faults"]["kill_coordinator_at_round"]},
+                         {"pace_s", pace}};
+    PANCAIM_ASSIGN_OR_RETURN(FollowResult a, run_variant("no-faults", plain, false));
+    PANCAIM_ASSIGN_OR_RETURN(FollowResult b, run_variant("coordinator-resume", resumed, false));
+    std::string detail;
+    PANCAIM_ASSIGN_OR_RETURN(bool same, SameWeights(a.global_model, b.global_model, detail));
+    bool resumed_run = false;
+    for (const RunEvent& event : b.events) {
+      if (event.kind != "note") events.push_back(event);
+      if (event.kind == "coordinator_resumed") resumed_run = true;
+    }
+    if (!resumed_run) {
+      return InternalError("resume check: the coordinator-resume run completed before the "
+                           "coordinator could be killed; raise faults.pace_s");
+    }
+    events.push_back(
+        {0, 0, same ? "resume_identical" : "resume_differs",
+         std::string("with min_sites = every site and no site faults, the final weights of the "
+                     "run whose coordinator was killed and resumed are ") +
+             (same ? "bit-identical to" : "NOT identical to") + " the uninterrupted run's (" +
+             detail + ")"});
+    std::fprintf(out, "      resume check: final weights %s (%s)\n",
+                 same ? "bit-identical" : "DIFFER", detail.c_str());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out) {
   if (options.out_dir.empty()) return InvalidArgumentError("--out is required");
   const fs::path scenario_path =
@@ -409,59 +682,22 @@ Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out) {
                    std::to_string(data->pooled_train->Size()) + " training and " +
                    std::to_string(data->pooled_test->Size()) + " test patients for " + model_name);
 
-  auto port = PickLoopbackPort();
-  if (!port.ok()) return port.status().WithContext("step 3 (consortium)");
-  auto plan = PlanConsortium(scenario, options.out_dir, port.value());
-  if (!plan.ok()) return plan.status().WithContext("step 3 (consortium)");
-  plan->run_spec["model"]["config"] = data->model_config;
-  plan->min_patients_per_round = std::clamp(smallest_train, 1, 5);
-  const fs::path consortium_dir = options.out_dir / "consortium";
-  std::error_code ec;
-  if (fs::exists(consortium_dir, ec)) {
-    // A consortium is throwaway: each run gets fresh keys.
-    fs::remove_all(consortium_dir, ec);
-    if (ec) return InternalError("step 3 (consortium): cannot remove " + consortium_dir.string());
-  }
-  auto consortium = ProvisionConsortium(plan.value(), consortium_dir);
-  if (!consortium.ok()) return consortium.status().WithContext("step 3 (consortium)");
-  Step(out, 3, "consortium: CA, " + std::to_string(plan->sites.size() + 2) +
-                   " certificates and configs in " + consortium_dir.string() + " (port " +
-                   std::to_string(port.value()) + ")");
-
   const fs::path bin_dir = options.bin_dir.empty() ? SelfDir() : options.bin_dir;
-  Status binaries = CheckProductionBinaries(bin_dir, options.out_dir / "logs");
-  if (!binaries.ok()) return binaries.WithContext("step 4 (binaries)");
-  Step(out, 4, "binaries: " + bin_dir.string());
-
-  const fs::path logs = fs::absolute(options.out_dir / "logs");
-  for (const char* stale : {"coordinator.log", "operator/operator.log"}) fs::remove(logs / stale, ec);
-  for (const std::string& id : SiteIds(scenario)) fs::remove(logs / ("site-" + id + ".log"), ec);
-  FollowOptions follow;
-  follow.launch = BuildLaunchPlan(consortium.value(), SiteIds(scenario), bin_dir, options.out_dir);
-  ApplyScenarioFaults(scenario, follow.launch, follow.faults);
-  follow.site_ids = SiteIds(scenario);
-  follow.run_spec = consortium->run_spec;
-  follow.state_dir = consortium->coordinator_config.parent_path() / "state";
-  follow.out_dir = fs::absolute(options.out_dir);
-  follow.progress = options.progress;
-  const int rounds = plan->run_spec.value("rounds", 1);
-  const double deadline = plan->run_spec.value("round_deadline_seconds", 600.0);
-  follow.run_timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(1000 * (rounds * (deadline + 30) + 300)));
-  Step(out, 5, "federation: coordinator and " + std::to_string(follow.site_ids.size()) +
-                   " site agents as separate processes on 127.0.0.1:" +
-                   std::to_string(port.value()) + ", mutual TLS");
-  CliOperatorChannel channel(bin_dir / "pancaim-coordinator", consortium->operator_config,
-                             logs / "operator");
-  auto followed = LaunchAndFollow(follow, channel, out);
-  if (!followed.ok()) return followed.status().WithContext("step 5 (federation)");
-  std::fprintf(out, "      run %s completed %zu rounds in %.1f s; global model %s\n",
-               followed->run_id.c_str(), followed->rounds.size(), followed->run_seconds,
-               followed->global_model.c_str());
+  FederationRun main_run{scenario, options.out_dir, /*label=*/"", /*export_each_round=*/true};
+  json run_spec;
+  auto followed =
+      RunFederation(main_run, data.value(), smallest_train, bin_dir, options, run_spec, out);
+  if (!followed.ok()) return followed.status();
+  std::vector<StrategyResult> strategies;
+  std::vector<RunEvent> extra_events;
+  Status variants = RunVariants(scenario, data.value(), smallest_train, bin_dir, options,
+                                followed.value(), strategies, extra_events, out);
+  if (!variants.ok()) return variants.WithContext("comparison runs");
+  followed->events.insert(followed->events.end(), extra_events.begin(), extra_events.end());
 
   Step(out, 6, "evaluation on the held-out test patients, baselines and report");
-  Status report = EvaluateAndReport(scenario, data.value(), plan->run_spec, followed.value(),
-                                    options, out);
+  Status report = EvaluateAndReport(scenario, data.value(), run_spec,
+                                    followed.value(), strategies, options, out);
   if (!report.ok()) return report.WithContext("step 6 (evaluation and report)");
   return Status::Ok();
 }

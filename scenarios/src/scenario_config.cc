@@ -135,6 +135,11 @@ Status CheckFederation(const ScenarioConfig& config) {
                                   "': after the last round " + std::to_string(rounds));
     }
   }
+  if (f["faults"]["pace_s"].get<int>() > 0 &&
+      f["faults"]["pace_s"].get<double>() >= f["round_deadline_s"].get<double>()) {
+    return InvalidArgumentError("key 'federation.faults.pace_s': must be below "
+                                "federation.round_deadline_s, or every site misses every round");
+  }
   const std::pair<const char*, std::string> named[] = {
       {"faults.kill_site", f["faults"]["kill_site"]},
       {"faults.straggler_site", f["faults"]["straggler_site"]},

@@ -145,6 +145,17 @@ Schema FaultSchema() {
              Field::Integer("round during which the coordinator is SIGKILLed and resumed")
                  .Default(0)
                  .Min(0));
+  schema.Add("pace_s",
+             Field::Integer("every site that is not the straggler waits this many seconds after "
+                            "training (site agent fault delay=S), so that rounds last long "
+                            "enough for the kills to land mid-round; below the round deadline")
+                 .Default(0)
+                 .Range(0, 3600));
+  schema.Add("check_resume",
+             Field::Boolean("also run the federation twice with min_sites = every site and no "
+                            "site faults, once uninterrupted and once with the coordinator "
+                            "killed and resumed, and compare the final weights byte for byte")
+                 .Default(false));
   return schema;
 }
 
@@ -209,6 +220,9 @@ Schema FederationSchema() {
              Field::Array(Field::String("strategy name"),
                           "further strategies run on the same data for comparison (byzantine)")
                  .Default(json::array()));
+  schema.Add("compare_unattacked",
+             Field::Boolean("also run `strategy` without the attack (the honest reference)")
+                 .Default(false));
   schema.Add("faults", Field::Object(FaultSchema(), "failures injected during the run"));
   schema.Add("attack", Field::Object(AttackSchema(), "one misbehaving (byzantine) site"));
   return schema;
