@@ -338,7 +338,10 @@ Status Federation::Finish() {
                     timing.value("finish_seconds", 0.0);
     }
   }
-  for (const ChildExit& exit : supervisor_.StopAll(std::chrono::seconds(5))) {
+  // Thirty agents shutting down at once on two cores need more than a few seconds.
+  const auto grace = std::chrono::milliseconds(5000 + 500 * static_cast<std::int64_t>(
+                                                              options_.launch.size()));
+  for (const ChildExit& exit : supervisor_.StopAll(grace)) {
     if (!exit.success() && !(exit.signaled && exit.code == SIGTERM)) {
       Event(0, "note", exit.Describe() + " when stopped");
     }

@@ -110,19 +110,22 @@ TEST(ScenarioFaultsRunTest, KilledSiteStragglerAndCoordinatorResume) {
   ASSERT_EQ(coordinator.size(), 1u) << results["events"];
   EXPECT_EQ(coordinator[0].first, 2);
   EXPECT_EQ(Events(results, "coordinator_resumed").size(), 1u);
-  // The straggler answers after the deadline every round: excluded from each, by name. The
-  // killed site lost its round-1 update (killed while pacing) and is aggregated again later.
-  int straggler_out = 0;
+  // The straggler answers after the deadline: excluded from round 1 by name, and never
+  // aggregated (after the coordinator's restart it may not even be reconnected in time to be
+  // selected). The killed site lost its round-1 update (killed while pacing) and is aggregated
+  // again later.
+  bool straggler_out_in_1 = false;
   bool south_out_in_1 = false;
   for (const auto& [round, detail] : Events(results, "site_excluded")) {
-    if (detail.rfind("east ", 0) == 0) ++straggler_out;
+    if (detail.rfind("east ", 0) == 0 && round == 1) straggler_out_in_1 = true;
     if (detail.rfind("south ", 0) == 0 && round == 1) south_out_in_1 = true;
   }
-  EXPECT_EQ(straggler_out, 3) << results["events"];
+  EXPECT_TRUE(straggler_out_in_1) << results["events"];
   EXPECT_TRUE(south_out_in_1) << results["events"];
   bool south_back = false;
   for (const auto& [round, detail] : Events(results, "site_back")) {
     if (detail.rfind("south ", 0) == 0 && round >= 2) south_back = true;
+    EXPECT_NE(detail.rfind("east ", 0), 0u) << detail;
   }
   EXPECT_TRUE(south_back) << results["events"];
   for (const json& round : results["rounds"]) {
