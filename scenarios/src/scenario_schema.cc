@@ -154,7 +154,8 @@ Schema FaultSchema() {
   schema.Add("check_resume",
              Field::Boolean("also run the federation twice with min_sites = every site and no "
                             "site faults, once uninterrupted and once with the coordinator "
-                            "killed and resumed, and compare the final weights byte for byte")
+                            "killed and resumed, and compare the final weights tensor by "
+                            "tensor, bit for bit")
                  .Default(false));
   return schema;
 }
