@@ -137,9 +137,9 @@ TEST(ScenarioFaultsRunTest, KilledSiteStragglerAndCoordinatorResume) {
 
 TEST(ScenarioFaultsRunTest, CoordinatorResumeGivesBitIdenticalWeights) {
   testing::TempDir dir;
-  json scenario = TinyScenario("tiny-resume", 3, 3, 30);
+  json scenario = TinyScenario("tiny-resume", 2, 3, 30);
   scenario["federation"]["faults"] = {
-      {"kill_coordinator_at_round", 2}, {"pace_s", 1}, {"check_resume", true}};
+      {"kill_coordinator_at_round", 1}, {"pace_s", 2}, {"check_resume", true}};
   std::string printed;
   const json results = RunScenario(scenario, dir.path(), printed);
   ASSERT_TRUE(results.is_object()) << printed;
