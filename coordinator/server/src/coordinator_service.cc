@@ -267,6 +267,20 @@ struct CoordinatorService::State : SiteLinks,
     }
   }
 
+  // The run a site's result (train or evaluate) belongs to, or null after telling the site why
+  // not: a certificate that may not submit updates, or an unknown run.
+  RunStateMachine* RunForResult(const std::shared_ptr<transport::Connection>& connection,
+                                const crypto::PeerIdentity& peer, const Message& message) {
+    const Status may = crypto::CheckRoleAllows(peer, crypto::Action::kSubmitUpdate);
+    auto it = runs.find(message.run_id);
+    if (!may.ok() || it == runs.end()) {
+      (void)connection->Send(protocol::ToJson(
+          ErrorReply(may.ok() ? NotFoundError("no run '" + message.run_id + "'") : may)));
+      return nullptr;
+    }
+    return it->second.get();
+  }
+
   void HandleSite(const std::shared_ptr<transport::Connection>& connection,
                   const crypto::PeerIdentity& peer, const Message& message,
                   const std::string& payload) {
@@ -297,31 +311,20 @@ struct CoordinatorService::State : SiteLinks,
       case MessageType::kHeartbeat:
         site.status.state = std::get<protocol::Heartbeat>(message.body).state;
         break;
-      case MessageType::kTrainResult: {
-        const Status may = crypto::CheckRoleAllows(peer, crypto::Action::kSubmitUpdate);
-        auto it = runs.find(message.run_id);
-        if (!may.ok() || it == runs.end()) {
-          (void)connection->Send(protocol::ToJson(ErrorReply(
-              may.ok() ? NotFoundError("no run '" + message.run_id + "'") : may)));
-          break;
+      case MessageType::kTrainResult:
+        if (RunStateMachine* run = RunForResult(connection, peer, message)) {
+          run->OnTrainResult(peer.id, message, payload, now);
         }
-        it->second->OnTrainResult(peer.id, message, payload, now);
         break;
-      }
       case MessageType::kDecline: {
         auto it = runs.find(message.run_id);
         if (it != runs.end()) it->second->OnDecline(peer.id, message, now);
         break;
       }
       case MessageType::kEvaluateResult: {
-        const Status may = crypto::CheckRoleAllows(peer, crypto::Action::kSubmitUpdate);
-        auto it = runs.find(message.run_id);
-        if (!may.ok() || it == runs.end()) {
-          (void)connection->Send(protocol::ToJson(ErrorReply(
-              may.ok() ? NotFoundError("no run '" + message.run_id + "'") : may)));
-          break;
+        if (RunStateMachine* run = RunForResult(connection, peer, message)) {
+          run->OnEvaluateResult(peer.id, message);
         }
-        it->second->OnEvaluateResult(peer.id, message);
         break;
       }
       default:
