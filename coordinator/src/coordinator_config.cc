@@ -123,6 +123,13 @@ Schema RunDefaultsSchema() {
                                             "before the run fails.")
                                  .Default(2)
                                  .Range(0, 100));
+  s.Add("rejoin_wait_seconds",
+        Field::Number("After `serve --resume`, the time an unfinished run waits for the sites of "
+                      "its earlier rounds to reconnect before opening its next round without "
+                      "them; waiting keeps the sites selected, and so the result, the same as "
+                      "without the restart.")
+            .Default(60)
+            .Range(0, 86400));
   return s;
 }
 

@@ -52,6 +52,7 @@ RunStateMachine::RunStateMachine(std::string run_id, nlohmann::json spec, RunCon
   deadline_seconds_ = spec_.value("round_deadline_seconds", 0.0);
   if (deadline_seconds_ <= 0) deadline_seconds_ = defaults.value("round_deadline_seconds", 3600.0);
   max_retries_ = defaults.value("max_round_retries", 2);
+  rejoin_wait_seconds_ = defaults.value("rejoin_wait_seconds", 60.0);
   seed_ = spec_.value("seed", 0);
   // The resolved values travel with the spec, so a resumed run keeps them.
   spec_["min_sites"] = min_sites_;
@@ -111,6 +112,11 @@ StatusOr<std::unique_ptr<RunStateMachine>> RunStateMachine::Resume(RunCheckpoint
     run->message_ = rng.value("message", "failed");
   } else if (rng.is_object() && rng.value("state", "") == "paused") {
     run->state_ = RunState::kPaused;
+  }
+  for (const auto& entry : run->history_) {
+    for (const auto& site : entry.value("sites", nlohmann::json::array())) {
+      if (site.is_string()) run->awaited_sites_.insert(site.get<std::string>());
+    }
   }
   if (run->completed_rounds_ >= run->rounds_) {
     run->state_ = RunState::kCompleted;
@@ -181,6 +187,33 @@ std::vector<std::string> RunStateMachine::SelectSites(
   return chosen;
 }
 
+bool RunStateMachine::WaitForRejoiningSites(const std::vector<std::string>& eligible,
+                                            TimePoint now) {
+  if (awaited_sites_.empty()) return true;
+  std::erase_if(awaited_sites_, [&](const std::string& site) {
+    return std::find(eligible.begin(), eligible.end(), site) != eligible.end();
+  });
+  if (awaited_sites_.empty()) return true;
+  if (!rejoin_until_.has_value()) {
+    rejoin_until_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(rejoin_wait_seconds_));
+  }
+  std::string missing;
+  for (const std::string& site : awaited_sites_) missing += (missing.empty() ? "" : ", ") + site;
+  if (now >= *rejoin_until_) {
+    PANCAIM_LOG(WARNING) << "run " << run_id_ << ": resumed; opening round "
+                         << completed_rounds_ + 1 << " without " << missing
+                         << " (not reconnected within rejoin_wait_seconds = "
+                         << rejoin_wait_seconds_ << ")";
+    awaited_sites_.clear();
+    return true;
+  }
+  state_ = RunState::kWaiting;
+  message_ = "resumed: waiting for " + missing + " to reconnect before round " +
+             std::to_string(completed_rounds_ + 1);
+  return false;
+}
+
 protocol::Message RunStateMachine::TrainRequestFor() const {
   const nlohmann::json model = spec_.value("model", nlohmann::json::object());
   const nlohmann::json training = spec_.value("training", nlohmann::json::object());
@@ -231,6 +264,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
     for (const auto& site : wanted) allowed.insert(site.get<std::string>());
     std::erase_if(eligible, [&](const std::string& s) { return !allowed.contains(s); });
   }
+  if (!WaitForRejoiningSites(eligible, now)) return;
   if (static_cast<std::int64_t>(eligible.size()) < min_sites_) {
     state_ = RunState::kWaiting;
     message_ = "waiting for sites: " + std::to_string(eligible.size()) + " connected, " +

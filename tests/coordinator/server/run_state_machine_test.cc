@@ -254,6 +254,54 @@ TEST_F(RunStateMachineTest, ResumeContinuesFromLastCompletedRound) {
   EXPECT_EQ(links_.sent[0].message.round, 2);
 }
 
+// After a coordinator restart the next round waits for the sites of the earlier rounds (so the
+// same sites are selected as without the restart), but only for rejoin_wait_seconds.
+TEST_F(RunStateMachineTest, ResumedRunWaitsForEarlierSitesToReconnectThenGoesOnWithout) {
+  auto run = NewRun({{"rounds", 3}});
+  run->Tick(t0_);
+  for (const char* site : {"a", "b", "c"}) {
+    run->OnTrainResult(site, Result(*run, 1, 10, 1.0), Weights(1, 1), t0_);
+  }
+  ASSERT_EQ(run->completed_rounds(), 1);
+  run.reset();
+
+  auto resume = [&] {
+    auto checkpoint = store_->LoadLatest();
+    EXPECT_TRUE(checkpoint.ok() && checkpoint->has_value());
+    RunContext context = Context();
+    context.run_defaults["rejoin_wait_seconds"] = 30;
+    auto resumed = RunStateMachine::Resume(std::move(**checkpoint), context);
+    EXPECT_TRUE(resumed.ok()) << resumed.status();
+    return std::move(resumed).value();
+  };
+  // Only a and b have redialled: min_sites (2) would allow a round, but c took part before.
+  links_.connected = {"a", "b"};
+  links_.sent.clear();
+  auto resumed = resume();
+  resumed->Tick(t0_);
+  EXPECT_TRUE(links_.sent.empty());
+  EXPECT_EQ(resumed->state(), RunState::kWaiting);
+  EXPECT_NE(resumed->message().find("waiting for c"), std::string::npos) << resumed->message();
+  resumed->Tick(t0_ + std::chrono::seconds(10));
+  EXPECT_TRUE(links_.sent.empty());
+  // c is back: round 2 opens with all three, as it would have without the restart.
+  links_.connected = {"a", "b", "c"};
+  resumed->Tick(t0_ + std::chrono::seconds(11));
+  ASSERT_EQ(links_.sent.size(), 3u);
+  EXPECT_EQ(links_.sent[0].message.round, 2);
+  resumed.reset();
+
+  // A site that never comes back delays the round by rejoin_wait_seconds at most.
+  links_.connected = {"a", "b"};
+  links_.sent.clear();
+  resumed = resume();
+  resumed->Tick(t0_);
+  EXPECT_TRUE(links_.sent.empty());
+  resumed->Tick(t0_ + std::chrono::seconds(30));
+  ASSERT_EQ(links_.sent.size(), 2u);
+  EXPECT_EQ(links_.sent[0].message.round, 2);
+}
+
 // ---- Federated evaluation ---------------------------------------------------------------------
 
 protocol::Message EvalResult(const std::string& sha, std::int64_t round, std::int64_t samples,

@@ -116,6 +116,8 @@ class RunStateMachine {
            state_ == RunState::kFailed;
   }
   std::int64_t completed_rounds() const { return completed_rounds_; }
+  // Why the run is in its state ("waiting for sites: ...", "round 3 open", a failure reason).
+  const std::string& message() const { return message_; }
   const nlohmann::json& spec() const { return spec_; }
   // One entry per completed round: round, sites, accepted, samples, metrics, model_sha256,
   // timing (seconds: round = open to checkpoint written, send, first_result, last_result,
@@ -135,6 +137,9 @@ class RunStateMachine {
   RunStateMachine(std::string run_id, nlohmann::json spec, RunContext context);
   Status Init(std::shared_ptr<const SafetensorsBuffer> model, const StrategyState* state);
   void TryOpenRound(TimePoint now);
+  // After a resume: false (and the run waiting) while a site of the earlier rounds is missing
+  // from `eligible` and rejoin_wait_seconds have not passed since the first call.
+  bool WaitForRejoiningSites(const std::vector<std::string>& eligible, TimePoint now);
   void MaybeClose(TimePoint now, bool deadline_passed);
   // Tells the open round that `site_id` sends no update (held updates behind it may fold).
   void SkipSite(const std::string& site_id);
@@ -194,6 +199,12 @@ class RunStateMachine {
   std::shared_ptr<const std::string> model_bytes_;  // the payload shared by every site
   std::string model_sha256_;
   std::optional<OpenRound> open_;
+  // After Resume(): the sites of the run's earlier rounds, which the next round waits for (up
+  // to rejoin_wait_seconds_ from the first attempt to open it) so that a coordinator restart
+  // does not change which sites are selected. Empty once they are back or the wait ran out.
+  std::set<std::string> awaited_sites_;
+  double rejoin_wait_seconds_ = 60;
+  std::optional<TimePoint> rejoin_until_;
   std::map<std::int64_t, PendingEvaluation> evaluations_;  // by round
   // Every round's aggregated evaluation so far ({"<round>": {...}}), as RunStore keeps it.
   nlohmann::json evaluation_results_ = nlohmann::json::object();
