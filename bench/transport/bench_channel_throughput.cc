@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", io_threads, "threads of the channel's io_context")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  std::vector<std::string> only;
+  app.add_option("--only", only,
+                 "run only the measurements whose name contains one of these words (for "
+                 "profiling; the ratios then print only when their inputs ran)");
   CLI11_PARSE(app, argc, argv);
   pancaim::log::SetMinLevel(pancaim::log::Level::kWarning);  // no per-connection lines
 
@@ -76,10 +80,17 @@ int main(int argc, char** argv) {
       {"secure channel (integrity off)",
        [&] { return MeasureChannel(pki, total, chunk, ChannelIntegrity::kOff, io_threads); }},
   };
+  auto selected = [&](const Measurement& m) {
+    return only.empty() || std::any_of(only.begin(), only.end(), [&](const std::string& word) {
+             return m.name.find(word) != std::string::npos;
+           });
+  };
+  const auto selected_count = std::count_if(measurements.begin(), measurements.end(), selected);
   pancaim::ProgressDisplay progress("measuring",
-                                    static_cast<std::int64_t>(measurements.size()) * repeats);
+                                    static_cast<std::int64_t>(selected_count) * repeats);
   for (int round = 0; round < repeats; ++round) {
     for (Measurement& m : measurements) {
+      if (!selected(m)) continue;
       StatusOr<RunResult> result = m.run();
       if (!result.ok()) {
         std::fprintf(stderr, "error: %s: %s\n", m.name.c_str(),
@@ -98,8 +109,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(total_mib),
               static_cast<unsigned long long>(frame_mib), repeats, io_threads);
   for (const Measurement& m : measurements) {
+    if (!selected(m)) continue;
     std::printf("  %-50s %7.3f GB/s  (%s)\n", m.name.c_str(), gbps(m), m.note.c_str());
   }
+  if (selected_count != static_cast<std::ptrdiff_t>(measurements.size())) return 0;
   // The stronger of the two plain TLS baselines is the reference.
   const double plain = std::max(gbps(measurements[1]), gbps(measurements[2]));
   std::printf("ratio channel / best plain TLS: %.2f with sha256 by the channel, %.2f with sha256 "

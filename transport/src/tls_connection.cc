@@ -8,9 +8,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/write.hpp>
 
 #include "pancaim/common/log.h"
 #include "pancaim/crypto/tls_context.h"
@@ -22,7 +20,10 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t kIoChunkBytes = std::size_t{1} << 20;    // per read/write deadline step
+constexpr std::size_t kIoChunkBytes = std::size_t{1} << 20;  // per write deadline step
+// Payload bytes per read (and per hashing step): small enough to stay in cache between the
+// decryption that writes them and the SHA-256 pass that reads them on the other thread.
+constexpr std::uint64_t kPayloadChunkBytes = std::uint64_t{256} << 10;
 constexpr std::size_t kInitialPayloadBytes = std::size_t{64} << 20;  // grown as bytes arrive
 constexpr std::size_t kMaxHeaderDepth = 64;
 constexpr std::string_view kReservedPrefix = "transport.";
@@ -98,7 +99,7 @@ TlsConnection::TlsConnection(asio::io_context& io, asio::ssl::context& tls, Side
       hooks_(std::move(hooks)),
       strand_(asio::make_strand(io)),
       hash_strand_(asio::make_strand(io)),
-      stream_(asio::ip::tcp::socket(strand_), tls),
+      tls_(strand_, tls),
       watchdog_(strand_),
       tick_(TickFor(options_)) {}
 
@@ -132,7 +133,7 @@ void TlsConnection::StartClient(asio::ip::tcp::resolver::results_type endpoints,
     remote_address_ = first.address().to_string() + ":" + std::to_string(first.port());
   }
   if (!sni.empty() && !IsIpAddress(sni)) {
-    SSL_set_tlsext_host_name(stream_.native_handle(), sni.c_str());
+    SSL_set_tlsext_host_name(tls_.native_handle(), sni.c_str());
   }
   asio::post(strand_, [self = shared_from_this(), endpoints = std::move(endpoints)] {
     self->handshake_deadline_ = Clock::now() + self->options_.handshake_timeout;
@@ -161,9 +162,7 @@ void TlsConnection::OnConnected(const error_code& ec) {
 
 void TlsConnection::DoHandshake() {
   state_ = State::kHandshaking;
-  auto type = side_ == Side::kServer ? asio::ssl::stream_base::server
-                                     : asio::ssl::stream_base::client;
-  stream_.async_handshake(type, [self = shared_from_this()](const error_code& ec) {
+  tls_.AsyncHandshake(side_ == Side::kServer, [self = shared_from_this()](const error_code& ec) {
     self->OnHandshake(ec);
   });
 }
@@ -172,12 +171,12 @@ void TlsConnection::OnHandshake(const error_code& ec) {
   if (finalized_) return;
   if (ec) {
     Finalize(UnauthenticatedError("TLS handshake with " + PeerLabel() + " failed: " +
-                                  crypto::DescribeHandshakeFailure(stream_.native_handle(), ec)));
+                                  crypto::DescribeHandshakeFailure(tls_.native_handle(), ec)));
     return;
   }
   StatusOr<crypto::PeerIdentity> identity =
-      options_.identity_extractor ? options_.identity_extractor(stream_.native_handle())
-                                  : crypto::VerifiedPeerIdentity(stream_.native_handle());
+      options_.identity_extractor ? options_.identity_extractor(tls_.native_handle())
+                                  : crypto::VerifiedPeerIdentity(tls_.native_handle());
   if (!identity.ok()) {
     Refuse(identity.status().WithContext("peer " + PeerLabel() + " has no usable identity"));
     return;
@@ -220,10 +219,10 @@ void TlsConnection::DoReadPrefix() {
   read_deadline_ = state_ == State::kOpen || state_ == State::kClosing
                        ? Clock::now() + options_.idle_timeout
                        : Clock::time_point::max();
-  asio::async_read(stream_, asio::buffer(prefix_),
-                   [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                     self->OnPrefix(ec, bytes);
-                   });
+  tls_.AsyncRead(asio::buffer(prefix_),
+                 [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                   self->OnPrefix(ec, bytes);
+                 });
 }
 
 void TlsConnection::OnPrefix(const error_code& ec, std::size_t bytes) {
@@ -246,10 +245,10 @@ void TlsConnection::OnPrefix(const error_code& ec, std::size_t bytes) {
   if (state_ == State::kOpen || state_ == State::kClosing) {
     read_deadline_ = Clock::now() + options_.io_timeout;
   }
-  asio::async_read(stream_, asio::buffer(header_text_),
-                   [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                     self->OnHeader(ec, bytes);
-                   });
+  tls_.AsyncRead(asio::buffer(header_text_),
+                 [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                   self->OnHeader(ec, bytes);
+                 });
 }
 
 void TlsConnection::OnHeader(const error_code& ec, std::size_t bytes) {
@@ -293,6 +292,11 @@ void TlsConnection::OnHeader(const error_code& ec, std::size_t bytes) {
     }
     payload_hasher_.emplace();
   }
+  // No hashing is pending between frames, so the buffer may be (re)allocated here.
+  if (payload_bytes_ > 0) {
+    payload_.reserve(static_cast<std::size_t>(
+        std::min<std::uint64_t>(kInitialPayloadBytes, payload_bytes_)));
+  }
   DoReadPayloadChunk();
 }
 
@@ -311,38 +315,47 @@ void TlsConnection::HandleControlFrame(const std::string& type, const nlohmann::
 }
 
 void TlsConnection::DoReadPayloadChunk() {
-  const bool must_grow = payload_read_ == payload_.size() && payload_read_ < payload_bytes_;
-  if ((payload_read_ == payload_bytes_ || must_grow) && hash_pending_ > 0) {
+  const bool complete = payload_read_ == payload_bytes_;
+  const bool must_grow = !complete && payload_read_ == payload_.capacity();
+  if ((complete || must_grow) && hash_pending_ > 0) {
     // The digest must be complete before delivery, and the buffer must not move under the
     // hasher; OnChunkHashed resumes.
     waiting_for_hash_ = true;
     return;
   }
-  if (payload_read_ == payload_bytes_) {
+  if (complete) {
     DeliverMessage();
     return;
   }
   if (must_grow) {
     // Grow geometrically as bytes arrive, so a peer announcing a large payload and then
     // stalling does not make us hold the whole announced size.
-    std::uint64_t next = std::max<std::uint64_t>(payload_.size() * 2, kInitialPayloadBytes);
-    payload_.resize(static_cast<std::size_t>(std::min(next, payload_bytes_)));
+    std::uint64_t next = std::max<std::uint64_t>(payload_.capacity() * 2, kInitialPayloadBytes);
+    payload_.reserve(static_cast<std::size_t>(std::min(next, payload_bytes_)));
   }
-  std::size_t chunk = static_cast<std::size_t>(
-      std::min<std::uint64_t>(kIoChunkBytes, payload_.size() - payload_read_));
+  const std::size_t chunk = static_cast<std::size_t>(
+      std::min<std::uint64_t>({kPayloadChunkBytes, payload_.capacity() - payload_read_,
+                               payload_bytes_ - payload_read_}));
+  // The string grows by one chunk at a time (within its capacity, so the bytes the hasher is
+  // reading stay put): its zero fill and the decryption that overwrites it touch the same
+  // cached bytes, instead of a separate pass over the whole payload.
+  payload_.resize(static_cast<std::size_t>(payload_read_) + chunk);
   read_deadline_ = Clock::now() + options_.io_timeout;
-  asio::async_read(stream_, asio::buffer(payload_.data() + payload_read_, chunk),
-                   [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                     self->OnPayloadChunk(ec, bytes);
-                   });
+  tls_.AsyncRead(asio::buffer(payload_.data() + payload_read_, chunk),
+                 [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+                   self->OnPayloadChunk(ec, bytes);
+                 });
 }
 
 void TlsConnection::OnPayloadChunk(const error_code& ec, std::size_t bytes) {
   if (finalized_) return;
   if (payload_hasher_ && bytes > 0) {
+    // Hashed on hash_strand_ (another pool thread) while this strand decrypts the next chunk.
+    // The pointer is taken here: payload_ itself is only touched on this strand.
     ++hash_pending_;
-    asio::post(hash_strand_, [self = shared_from_this(), offset = payload_read_, bytes] {
-      self->payload_hasher_->Update(std::string_view(self->payload_.data() + offset, bytes));
+    const char* data = payload_.data() + payload_read_;
+    asio::post(hash_strand_, [self = shared_from_this(), data, bytes] {
+      self->payload_hasher_->Update(std::string_view(data, bytes));
       asio::post(self->strand_, [self] { self->OnChunkHashed(); });
     });
   }
@@ -574,10 +587,9 @@ void TlsConnection::DoWrite() {
   }
   write_in_progress_ = true;
   write_deadline_ = Clock::now() + options_.io_timeout;
-  asio::async_write(stream_, buffers,
-                    [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                      self->OnWrite(ec, bytes);
-                    });
+  tls_.AsyncWrite(buffers, [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+    self->OnWrite(ec, bytes);
+  });
 }
 
 void TlsConnection::OnWrite(const error_code& ec, std::size_t bytes) {
@@ -591,7 +603,11 @@ void TlsConnection::OnWrite(const error_code& ec, std::size_t bytes) {
     return;
   }
   if (ec) {
-    Finalize(UnavailableError("writing to " + PeerLabel() + " failed: " + ec.message()));
+    // While refusing, the refusal is what happened; the final bye may fail because the peer
+    // already cut the connection (then OpenSSL refuses to write on the failed session).
+    Finalize(state_ == State::kRefusing
+                 ? close_status_
+                 : UnavailableError("writing to " + PeerLabel() + " failed: " + ec.message()));
     return;
   }
   last_send_ = Clock::now();
@@ -697,7 +713,7 @@ void TlsConnection::DoShutdown() {
   state_ = State::kShuttingDown;
   close_deadline_ = Clock::now() + options_.io_timeout;
   read_deadline_ = Clock::time_point::max();
-  stream_.async_shutdown([self = shared_from_this()](const error_code&) {
+  tls_.AsyncShutdown([self = shared_from_this()](const error_code&) {
     // Errors here (peer already gone, no close_notify back) change nothing: we are done.
     self->Finalize(self->close_status_);
   });

@@ -19,13 +19,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "pancaim/crypto/sha256.h"
 #include "pancaim/transport/channel_options.h"
 #include "pancaim/transport/connection.h"
+#include "tls_socket.h"
 
 namespace pancaim::transport::internal {
 
@@ -49,7 +49,7 @@ class TlsConnection final : public Connection,
                 ChannelOptions options, ConnectionHandlers handlers, ConnectionHooks hooks);
   ~TlsConnection() override;
 
-  boost::asio::ip::tcp::socket& socket() { return stream_.next_layer(); }
+  boost::asio::ip::tcp::socket& socket() { return tls_.socket(); }
 
   // Server side: the socket was accepted; run the handshake. Starts the handshake deadline.
   void StartServer();
@@ -136,7 +136,7 @@ class TlsConnection final : public Connection,
   // Hashes received payload chunks in order while the connection strand reads the next ones, so
   // integrity checking overlaps decryption on another pool thread.
   boost::asio::strand<boost::asio::io_context::executor_type> hash_strand_;
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+  TlsSocket tls_;
   boost::asio::steady_timer watchdog_;
   const std::chrono::milliseconds tick_;
 
