@@ -2,14 +2,21 @@
 //
 // A 25M-parameter float32 model (default; --params) is split into 20 tensors plus BatchNorm-style
 // buffers. Each configuration runs in a fresh child process (so peak RSS is its own) that builds
-// the global model, then for every simulated site writes an update *into one reused buffer*
-// (global + noise, as the bytes would arrive from the network), parses, validates and folds it,
-// and finally produces the new global model. Reported per configuration:
-//   - GB/s of update data through parse + validate + fold, and fold alone;
-//   - SHA-256 of the payload (done once per update for the audit log) separately;
-//   - peak RSS above the process's baseline, in model sizes.
-// The baseline, in its own child of the same run: a plain loop acc[i] += w * x[i] over the same
-// bytes (float32 and float64 accumulators), the memory-bandwidth ceiling for a fold.
+// the global model, opens a round (AggregationRound over an Aggregator, as the coordinator does)
+// and for every simulated site writes an update into one reused buffer (global + noise, as the
+// bytes would arrive from the network) and submits it: AggregationRound::Submit, i.e. the envelope
+// checks (run, round, base model, duplicates), parsing, every content check of ValidateUpdate
+// (names, shapes, dtypes, sample count, finite values) and the fold, all timed together.
+// Two ways to hand over the payload, each its own configuration:
+//   - owned: Submit(envelope, buffer): the round may write over the buffer, so the update is
+//     checked and folded in one pass (Aggregator::ValidateAndFold); held updates take this path;
+//   - borrowed: Submit(envelope): a read-only check pass, then the fold (what a caller that keeps
+//     its buffer gets).
+// Reported per configuration: GB/s of update data through Submit, and the fold part alone; the
+// SHA-256 of the payload (computed once per update for the audit log, by the transport)
+// separately; peak RSS above the process's baseline, in model sizes.
+// The baseline, interleaved update by update in the same process: a plain loop acc[i] += w * x[i]
+// over the same bytes with the same accumulator type, the memory-bandwidth ceiling for a fold.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pancaim/common/progress.h"
+#include "pancaim/coordinator/aggregation_round.h"
 #include "pancaim/coordinator/aggregator.h"
 #include "pancaim/coordinator/safetensors_buffer.h"
 #include "pancaim/crypto/sha256.h"
@@ -118,6 +126,7 @@ void FillUpdate(const pancaim::protocol::SafetensorsView& global, std::string& b
 struct ChildArgs {
   std::string strategy = "fedavg";
   std::string accumulator = "float32";
+  std::string payload = "owned";  // or "borrowed" (see the top of the file)
   bool with_baseline = false;  // speed run: baseline loop interleaved; else memory run
   int updates = 10;
   std::int64_t params = 25'000'000;
@@ -163,7 +172,10 @@ int RunChild(const ChildArgs& args) {
       std::move(pc::Aggregator::Create(*spec, std::filesystem::temp_directory_path() /
                                                   ("bench-spill-" + std::to_string(getpid()))))
           .value();
-  PANCAIM_CHECK(aggregator->BeginRound(global).ok());
+  const pc::RoundKey key{"bench-run", 1, global->Sha256()};
+  auto round = pc::AggregationRound::Open(key, global, aggregator.get());
+  PANCAIM_CHECK(round.ok()) << round.status();
+  const bool owned = args.payload == "owned";
 
   std::vector<float> base32;
   std::vector<double> base64;
@@ -173,11 +185,18 @@ int RunChild(const ChildArgs& args) {
     else base32.assign(data_bytes / 4, 0.0f);
   }
   pancaim::ProgressDisplay progress(
-      args.strategy + (args.with_baseline ? " speed" : " memory") + " x" +
+      args.strategy + " " + args.payload + (args.with_baseline ? " speed" : " memory") + " x" +
           std::to_string(args.updates),
       args.updates);
-  double t_baseline = 0, t_validate = 0, t_fold = 0, t_sha = 0;
+  double t_baseline = 0, t_submit = 0, t_sha = 0;
   for (int site = 0; site < args.updates; ++site) {
+    // After an owned Submit the buffer is whatever the round handed back (the previous
+    // accumulator storage): give it the model's layout again, as a receive would.
+    if (buffer.size() != global->bytes().size()) {
+      std::string().swap(buffer);  // free first: never two spare buffers at once
+      buffer = global->bytes();
+    }
+    layout_view = pancaim::protocol::SafetensorsView::Parse(buffer);  // this buffer's tensors
     FillUpdate(global->view(), buffer, *layout_view, site);
     const float w = static_cast<float>(10 + site);
     if (args.with_baseline) {
@@ -187,24 +206,18 @@ int RunChild(const ChildArgs& args) {
       if (f64) BaselinePass(*layout_view, base64, w);
       else BaselinePass(*layout_view, base32, w);
       t_baseline += Seconds(b0, Clock::now());
-      FillUpdate(global->view(), buffer, *layout_view, site);
     }
+    // The transport hashes each payload as it arrives (frame integrity, audit log).
+    auto h0 = Clock::now();
+    pc::UpdateEnvelope envelope{"site-" + std::to_string(site), key.run_id, key.round,
+                                key.base_model_sha256, w, buffer,
+                                pancaim::crypto::Sha256Hex(buffer)};
+    t_sha += Seconds(h0, Clock::now());
+    if (args.with_baseline) FillUpdate(global->view(), buffer, *layout_view, site);  // evict
     auto t0 = Clock::now();
-    auto view = pancaim::protocol::SafetensorsView::Parse(buffer);
-    PANCAIM_CHECK(view.ok()) << view.status();
-    auto checked = pc::ValidateUpdate(aggregator->layout(), global->view(), *view,
-                                      "site-" + std::to_string(site), w,
-                                      aggregator->validation_options());
-    PANCAIM_CHECK(checked.ok()) << checked.status();
-    auto t1 = Clock::now();
-    PANCAIM_CHECK(aggregator->Fold(*checked).ok());
-    auto t2 = Clock::now();
-    t_validate += Seconds(t0, t1);
-    t_fold += Seconds(t1, t2);
-    if (args.with_baseline) {
-      const std::string sha = pancaim::crypto::Sha256Hex(buffer);
-      t_sha += Seconds(t2, Clock::now());
-    }
+    auto receipt = owned ? (*round)->Submit(envelope, buffer) : (*round)->Submit(envelope);
+    t_submit += Seconds(t0, Clock::now());
+    PANCAIM_CHECK(receipt.ok()) << receipt.status();
     progress.Advance();
   }
   // The transport releases the last update's buffer once it has been folded.
@@ -212,7 +225,7 @@ int RunChild(const ChildArgs& args) {
   buffer.clear();
   buffer.shrink_to_fit();
   auto t0 = Clock::now();
-  auto next = aggregator->FinishRound();
+  auto next = (*round)->Close();
   auto t1 = Clock::now();
   PANCAIM_CHECK(next.ok()) << next.status();
   progress.Finish();
@@ -221,9 +234,7 @@ int RunChild(const ChildArgs& args) {
     // Keep the baseline sums observable so the loops are not optimised away.
     out["checksum"] = f64 ? base64[base64.size() / 2] : double(base32[base32.size() / 2]);
     out["baseline_gbps"] = total / t_baseline / 1e9;
-    out["validate_fold_gbps"] = total / (t_validate + t_fold) / 1e9;
-    out["fold_gbps"] = total / t_fold / 1e9;
-    out["validate_gbps"] = total / t_validate / 1e9;
+    out["validate_fold_gbps"] = total / t_submit / 1e9;
     out["sha256_gbps"] = total / t_sha / 1e9;
     out["finish_seconds"] = Seconds(t0, t1);
   } else {
@@ -258,12 +269,18 @@ int main(int argc, char** argv) {
   bool is_child = false;
   std::vector<int> counts = {10, 50};
   bool robust = false;
+  bool quick = false;
   app.add_option("--params", child.params, "Parameters of the float32 model")->capture_default_str();
   app.add_option("--updates", counts, "Numbers of site updates to fold")->capture_default_str();
   app.add_flag("--robust", robust, "Also run median (holds every update in memory; slow)");
+  app.add_flag("--fedavg-float32-only", quick,
+               "Only FedAvg with a float32 accumulator (owned and borrowed payloads)");
   app.add_flag("--child", is_child, "Internal: run one configuration")->group("");
   app.add_option("--strategy", child.strategy, "Internal")->group("");
   app.add_option("--accumulator", child.accumulator, "Internal")->group("");
+  app.add_option("--payload", child.payload, "Internal")
+      ->check(CLI::IsMember({"owned", "borrowed"}))
+      ->group("");
   app.add_flag("--with-baseline", child.with_baseline, "Internal")->group("");
   app.add_option("--count", child.updates, "Internal")->group("");
   CLI11_PARSE(app, argc, argv);
@@ -274,33 +291,44 @@ int main(int argc, char** argv) {
   std::printf("model: %lld float32 parameters (%.1f MB); each configuration runs twice in fresh "
               "processes: speed (baseline loop interleaved update by update) and memory\n",
               static_cast<long long>(child.params), child.params * 4 / 1e6);
-  std::printf("%-9s %-20s %10s %10s %10s %7s %9s %9s %10s\n", "updates", "strategy", "baseline",
-              "val+fold", "fold", "ratio", "sha256", "finish", "peak RSS");
+  std::printf("%-7s %-15s %-8s %10s %10s %7s %9s %9s %10s\n", "updates", "strategy", "payload",
+              "baseline", "submit", "ratio", "sha256", "finish", "peak RSS");
   struct Config {
-    std::string strategy, accumulator;
+    std::string strategy, accumulator, payload;
   };
-  std::vector<Config> configs = {{"fedavg", "float32"}, {"fedavg", "float64"}, {"fedadam", "float32"}};
-  if (robust) configs.push_back({"median", "float32"});
+  std::vector<Config> configs = {{"fedavg", "float32", "owned"}, {"fedavg", "float32", "borrowed"}};
+  if (!quick) {
+    configs.push_back({"fedavg", "float64", "owned"});
+    configs.push_back({"fedadam", "float32", "owned"});
+    if (robust) configs.push_back({"median", "float32", "owned"});
+  }
   for (int count : counts) {
     for (const Config& config : configs) {
       const std::string args = "--strategy " + config.strategy + " --accumulator " +
-                               config.accumulator + " --count " + std::to_string(count) + common;
+                               config.accumulator + " --payload " + config.payload + " --count " +
+                               std::to_string(count) + common;
       auto speed = RunInChild(self, args + " --with-baseline");
       auto memory = RunInChild(self, args);
-      std::printf("%-9d %-20s %5.2f GB/s %5.2f GB/s %5.2f GB/s %6.0f%% %4.2f GB/s %7.3f s %5.2f x model\n",
+      const double ratio =
+          speed["validate_fold_gbps"].get<double>() / speed["baseline_gbps"].get<double>();
+      std::printf("%-7d %-15s %-8s %5.2f GB/s %5.2f GB/s %6.0f%% %4.2f GB/s %7.3f s %5.2f x model\n",
                   count, (config.strategy + " (" + config.accumulator.substr(5) + "-bit)").c_str(),
-                  speed["baseline_gbps"].get<double>(), speed["validate_fold_gbps"].get<double>(),
-                  speed["fold_gbps"].get<double>(),
-                  100.0 * speed["validate_fold_gbps"].get<double>() / speed["baseline_gbps"].get<double>(),
+                  config.payload.c_str(), speed["baseline_gbps"].get<double>(),
+                  speed["validate_fold_gbps"].get<double>(), 100.0 * ratio,
                   speed["sha256_gbps"].get<double>(), speed["finish_seconds"].get<double>(),
                   memory["peak_rss_model_sizes"].get<double>());
       std::fflush(stdout);
     }
   }
-  std::printf("\ntimes are thread CPU time; baseline = acc += w*x over the same update bytes with the same accumulator type, "
-              "interleaved update by update in the same process;\nratio = (parse + validate + "
-              "fold) / baseline; sha256 = hashing the payload for the audit log (not in the ratio);"
-              "\npeak RSS = VmHWM growth of a separate fresh process, in model-file sizes (global "
-              "model + reused update buffer + accumulator + output model).\n");
+  std::printf(
+      "\ntimes are thread CPU time; baseline = acc += w*x over the same update bytes with the same "
+      "accumulator type, interleaved update by update in the same process;\nsubmit = "
+      "AggregationRound::Submit (envelope checks, parse, names/shapes/dtypes/sample count, finite "
+      "values, fold); ratio = submit / baseline;\npayload owned = Submit(envelope, buffer): "
+      "checked and folded in one pass over the buffer; borrowed = Submit(envelope): check pass, "
+      "then fold;\nsha256 = hashing the payload (by the transport, for the audit log; not in the "
+      "ratio); finish = Close (the new global model);\npeak RSS = VmHWM growth of a separate fresh "
+      "process, in model-file sizes (global model + update buffer + accumulator; the output model "
+      "replaces the buffer).\n");
   return 0;
 }

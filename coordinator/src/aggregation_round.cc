@@ -71,6 +71,18 @@ Status AggregationRound::CheckEnvelope(const UpdateEnvelope& update) const {
 }
 
 StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
+  return SubmitImpl(update, nullptr);
+}
+
+StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update,
+                                                 std::string& payload) {
+  PANCAIM_CHECK(update.payload.data() == payload.data() && update.payload.size() == payload.size())
+      << "Submit: update.payload must view the owned payload";
+  return SubmitImpl(update, &payload);
+}
+
+StatusOr<UpdateReceipt> AggregationRound::SubmitImpl(const UpdateEnvelope& update,
+                                                     std::string* owned) {
   Status envelope = CheckEnvelope(update);
   if (!envelope.ok()) {
     ++rejected_;
@@ -88,41 +100,63 @@ StatusOr<UpdateReceipt> AggregationRound::Submit(const UpdateEnvelope& update) {
   }();
   auto result = [&]() -> StatusOr<UpdateReceipt> {
     using Clock = std::chrono::steady_clock;
-    const Clock::time_point start = Clock::now();
+    auto seconds_since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
+    Clock::time_point start = Clock::now();
     auto view = protocol::SafetensorsView::Parse(update.payload, options_.payload_limits);
     if (!view.ok()) return view.status().WithContext("update from site '" + update.site_id + "'");
+    UpdateReceipt receipt;
+    receipt.site_id = update.site_id;
+    receipt.bytes = update.payload.size();
+    receipt.sample_count = update.sample_count;
+    auto payload_sha256 = [&] {
+      return update.payload_sha256.empty() ? crypto::Sha256Hex(update.payload)
+                                           : update.payload_sha256;
+    };
+    if (fold_now && owned != nullptr) {
+      // Checked and folded in one pass that writes over the payload: hash it first.
+      receipt.sha256 = payload_sha256();
+      receipt.validation_seconds = seconds_since(start);
+      start = Clock::now();
+      PANCAIM_ASSIGN_OR_RETURN(
+          receipt.delta_l2_norm,
+          aggregator_->ValidateAndFold(*owned, *view, update.site_id, update.sample_count,
+                                       options_.max_delta_norm));
+      receipt.fold_seconds = seconds_since(start);
+      timing_.validation += receipt.validation_seconds;
+      timing_.fold += receipt.fold_seconds;
+      return receipt;
+    }
     PANCAIM_ASSIGN_OR_RETURN(
         ValidatedUpdate checked,
         ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), *view, update.site_id,
                        update.sample_count,
                        aggregator_->validation_options(options_.max_delta_norm)));
-    const Clock::time_point validated = Clock::now();
-    UpdateReceipt receipt;
-    receipt.validation_seconds = std::chrono::duration<double>(validated - start).count();
+    receipt.validation_seconds = seconds_since(start);
     timing_.validation += receipt.validation_seconds;
+    receipt.delta_l2_norm = checked.delta_l2_norm();
+    if (!fold_now) receipt.sha256 = payload_sha256();  // before an owned payload moves
+    start = Clock::now();
     if (fold_now) {
       PANCAIM_RETURN_IF_ERROR(aggregator_->Fold(checked));
-      receipt.fold_seconds = std::chrono::duration<double>(Clock::now() - validated).count();
+      receipt.fold_seconds = seconds_since(start);
       timing_.fold += receipt.fold_seconds;
     } else {
       Held held;
       held.sample_count = update.sample_count;
-      if (options_.hold_dir.empty()) {
-        held.bytes.assign(update.payload);
-      } else {
+      if (!options_.hold_dir.empty()) {
         held.file = options_.hold_dir / (key_.run_id + "-round-" + std::to_string(key_.round) +
                                          "-" + update.site_id + ".safetensors");
         PANCAIM_RETURN_IF_ERROR(WriteHeldFile(held.file, update.payload));
+      } else if (owned == nullptr) {
+        held.bytes.assign(update.payload);
       }
+      if (options_.hold_dir.empty() && owned != nullptr) held.bytes = std::move(*owned);
       held_[update.site_id] = std::move(held);
-      timing_.hold += std::chrono::duration<double>(Clock::now() - validated).count();
+      timing_.hold += seconds_since(start);
     }
-    receipt.site_id = update.site_id;
-    receipt.bytes = update.payload.size();
-    receipt.sha256 = update.payload_sha256.empty() ? crypto::Sha256Hex(update.payload)
-                                                   : update.payload_sha256;
-    receipt.sample_count = update.sample_count;
-    receipt.delta_l2_norm = checked.delta_l2_norm();
+    if (receipt.sha256.empty()) receipt.sha256 = payload_sha256();
     return receipt;
   }();
   if (result.ok()) {
@@ -180,19 +214,16 @@ Status AggregationRound::FoldHeld(const std::string& site) {
     }
     bytes = std::move(read).value();
   }
+  // The held bytes are ours: checked and folded in one pass over them (ValidateAndFold).
   auto fold = [&]() -> Status {
     PANCAIM_ASSIGN_OR_RETURN(auto view,
                              protocol::SafetensorsView::Parse(bytes, options_.payload_limits));
-    PANCAIM_ASSIGN_OR_RETURN(
-        ValidatedUpdate checked,
-        ValidateUpdate(aggregator_->layout(), aggregator_->global().view(), view, site,
-                       held.sample_count,
-                       aggregator_->validation_options(options_.max_delta_norm)));
     timing_.validation += seconds_since(start);
     start = Clock::now();
-    const Status folded = aggregator_->Fold(checked);
+    const StatusOr<double> folded = aggregator_->ValidateAndFold(
+        bytes, view, site, held.sample_count, options_.max_delta_norm);
     timing_.fold += seconds_since(start);
-    return folded;
+    return folded.status();
   }();
   if (!fold.ok()) {
     --accepted_;

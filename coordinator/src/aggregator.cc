@@ -1,8 +1,11 @@
 #include "pancaim/coordinator/aggregator.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 
+#include "content_checks.h"
 #include "element_access.h"
 #include "reducer.h"
 #include "server_optimizer.h"
@@ -96,18 +99,66 @@ Status Aggregator::Fold(const ValidatedUpdate& update) {
   PANCAIM_CHECK(update.tensors().size() == layout_->tensors().size())
       << "update validated against another layout";
   PANCAIM_RETURN_IF_ERROR(reducer_->Add(update, ClipScale(update)));
+  FoldIntegers(update.tensors());
+  ++folded_;
+  folded_weight_ += update.sample_count();
+  return Status::Ok();
+}
+
+void Aggregator::FoldIntegers(const std::vector<const protocol::TensorView*>& tensors) {
   for (std::size_t t = 0; t < layout_->tensors().size(); ++t) {
     const TensorSpec& spec = layout_->tensors()[t];
     if (spec.role != TensorRole::kIntegerBuffer) continue;
     std::int64_t* max = integer_max_.data() + integer_offsets_[t];
-    const char* x = update.tensors()[t]->data.data();
+    const char* x = tensors[t]->data.data();
     for (std::int64_t i = 0; i < spec.num_elements; ++i) {
       max[i] = std::max(max[i], internal::LoadInteger(spec.dtype, x, i));
     }
   }
+}
+
+StatusOr<double> Aggregator::ValidateAndFold(std::string& payload,
+                                             const protocol::SafetensorsView& update,
+                                             const std::string& site, double sample_count,
+                                             double max_delta_norm) {
+  PANCAIM_CHECK(round_open_) << "ValidateAndFold outside a round";
+  const UpdateValidationOptions options = validation_options(max_delta_norm);
+  if (options.compute_delta_norm || !reducer_->CanFoldInPlace()) {
+    // Clipping needs the norm before the fold; other reducers keep their own copies.
+    PANCAIM_ASSIGN_OR_RETURN(
+        ValidatedUpdate checked,
+        ValidateUpdate(*layout_, global_->view(), update, site, sample_count, options));
+    PANCAIM_RETURN_IF_ERROR(Fold(checked));
+    return checked.delta_l2_norm();
+  }
+  PANCAIM_ASSIGN_OR_RETURN(
+      std::vector<const protocol::TensorView*> tensors,
+      internal::CheckUpdateStructure(*layout_, update, site, sample_count));
+  const auto begin = reinterpret_cast<std::uintptr_t>(payload.data());
+  for (const protocol::TensorView* tensor : tensors) {
+    const auto at = reinterpret_cast<std::uintptr_t>(tensor->data.data());
+    PANCAIM_CHECK(at >= begin && at + tensor->data.size() <= begin + payload.size())
+        << "ValidateAndFold: the update was not parsed from `payload`";
+  }
+  const bool need_norm = options.max_delta_norm > 0;
+  PANCAIM_ASSIGN_OR_RETURN(
+      const double squared,
+      reducer_->StageInPlace(site, payload, tensors, sample_count,
+                             need_norm ? &global_->view() : nullptr));
+  double norm = -1;
+  if (need_norm) {
+    norm = std::sqrt(squared);
+    if (norm > options.max_delta_norm) {
+      return internal::DeltaNormBoundError(site, norm, options.max_delta_norm);
+    }
+  }
+  // Nothing can fail from here on. Integer buffers first: they are read from the update's bytes,
+  // which the commit hands to the accumulator.
+  FoldIntegers(tensors);
+  reducer_->CommitInPlace(payload, tensors, sample_count);
   ++folded_;
-  folded_weight_ += update.sample_count();
-  return Status::Ok();
+  folded_weight_ += sample_count;
+  return norm;
 }
 
 StatusOr<SafetensorsBuffer> Aggregator::FinishRound() {

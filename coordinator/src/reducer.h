@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "pancaim/common/status.h"
 #include "pancaim/coordinator/model_layout.h"
@@ -26,6 +28,36 @@ class Reducer {
 
   // Writes the aggregate of every float tensor into `out` (a copy of the global model).
   virtual Status Finish(const protocol::SafetensorsView& global, SafetensorsBuffer& out) = 0;
+
+  // ---- Fused check-and-fold into the update's own bytes (see Aggregator::ValidateAndFold) ----
+  // A reducer that supports it writes each new running sum over the update's values instead of
+  // into its accumulator, so the accumulator is never touched until the whole update has passed,
+  // and then adopts the update's buffer as its accumulator: a rejection found anywhere leaves it
+  // bit for bit as it was, with one read of the update instead of two.
+
+  // Whether StageInPlace can take updates of the layout given to Begin (unclipped).
+  virtual bool CanFoldInPlace() const { return false; }
+
+  // Checks every float value of `tensors` (the update's tensors in layout order, viewing
+  // `bytes`) finite and writes acc + weight * x over each float tensor's bytes in `bytes`. With
+  // `global_for_norm`, also returns the squared L2 norm of the parameter delta (else 0), with the
+  // same bits as ValidateUpdate. Errors: the first non-finite value (InvalidArgument, as
+  // ValidateUpdate words it). Never changes the reducer; on error `bytes` is partly overwritten.
+  virtual StatusOr<double> StageInPlace(const std::string& site, std::string& bytes,
+                                        const std::vector<const protocol::TensorView*>& tensors,
+                                        double weight,
+                                        const protocol::SafetensorsView* global_for_norm) {
+    PANCAIM_CHECK(false) << "StageInPlace on a reducer that cannot fold in place";
+    return 0.0;
+  }
+
+  // Takes the sums StageInPlace wrote into `bytes` as the accumulator (counting `weight`); `bytes`
+  // receives the previous accumulator storage (content unspecified), for reuse.
+  virtual void CommitInPlace(std::string& bytes,
+                             const std::vector<const protocol::TensorView*>& tensors,
+                             double weight) {
+    PANCAIM_CHECK(false) << "CommitInPlace on a reducer that cannot fold in place";
+  }
 };
 
 // Streaming sample-count-weighted mean: one accumulator, memory independent of the update count.

@@ -167,6 +167,38 @@ TEST_F(AggregationRoundTest, RejectsNormAboveBoundAndBadSampleCount) {
   ExpectOnlyGoodUpdateCounted();
 }
 
+TEST_F(AggregationRoundTest, OwnedPayloadsAreCheckedAndFoldedInPlace) {
+  // "a" first: folded at once, through the one-pass check and fold over its own bytes.
+  std::string nan = MakeModelBytes(
+      {{"w", DType::kF32, {2}, {1, std::numeric_limits<double>::quiet_NaN()}},
+       {"steps", DType::kI64, {}, {7}}});
+  auto rejected = round_->Submit(Envelope("a", nan), nan);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(rejected.status().message().find("tensor 'w' element 1"), std::string::npos)
+      << rejected.status();
+  std::string b = Good(3, 4);
+  const std::string b_sha = crypto::Sha256Hex(b);
+  auto receipt = round_->Submit(Envelope("b", b), b);
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->sha256, b_sha);
+  EXPECT_EQ(receipt->bytes, Good(3, 4).size());
+  EXPECT_NEAR(receipt->delta_l2_norm, std::sqrt(8.0), 1e-9);
+  // "d" before "c": held (moved, not copied), folded in place at Close.
+  std::string d = Good(5, 8);
+  ASSERT_TRUE(round_->Submit(Envelope("d", d), d).ok());
+  EXPECT_EQ(round_->held(), 1u);
+  std::string far = Good(1000, 1000);
+  EXPECT_EQ(round_->Submit(Envelope("c", far), far).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(round_->held(), 0u);  // c's rejection let d fold
+  auto next = round_->Close();
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(ReadTensor(next->view(), "w"), (std::vector<double>{4, 6}));
+  EXPECT_EQ(ReadTensor(next->view(), "steps"), std::vector<double>{7});
+  EXPECT_EQ(round_->accepted(), 2);
+  EXPECT_EQ(round_->rejected(), 2);
+}
+
 TEST_F(AggregationRoundTest, CloseWithoutUpdatesFails) {
   EXPECT_EQ(round_->Close().status().code(), StatusCode::kFailedPrecondition);
 }
@@ -177,7 +209,7 @@ TEST_F(AggregationRoundTest, CloseWithoutUpdatesFails) {
 // The new global model of one FedAvg round whose updates arrive in `order` (sites a, b, c with
 // values whose float32 sum depends on the order), with `skip` sending nothing.
 std::string RoundResult(const std::vector<std::string>& order, const std::string& skip,
-                        const std::filesystem::path& hold_dir) {
+                        const std::filesystem::path& hold_dir, bool owned = false) {
   auto global = MakeModel({{"w", DType::kF32, {2}, {0, 0}}});
   auto aggregator = std::move(Aggregator::Create(*ParseStrategySpec("fedavg", {}))).value();
   AggregationRoundOptions options;
@@ -195,7 +227,8 @@ std::string RoundResult(const std::vector<std::string>& order, const std::string
       continue;
     }
     payloads.push_back(MakeModelBytes({{"w", DType::kF32, {2}, values.at(site)}}));
-    EXPECT_TRUE(round->Submit({site, "run-1", 1, global->Sha256(), 7, payloads.back(), ""}).ok());
+    const UpdateEnvelope update{site, "run-1", 1, global->Sha256(), 7, payloads.back(), ""};
+    EXPECT_TRUE((owned ? round->Submit(update, payloads.back()) : round->Submit(update)).ok());
   }
   auto next = round->Close();
   EXPECT_TRUE(next.ok()) << next.status();
@@ -211,6 +244,9 @@ TEST(AggregationRoundOrderTest, ArrivalOrderDoesNotChangeTheBits) {
            {"d", "c", "b", "a"}, {"b", "d", "a", "c"}, {"c", "a", "d", "b"}}) {
     EXPECT_EQ(RoundResult(order, "", hold), in_order);
     EXPECT_EQ(RoundResult(order, "", ""), in_order);  // held in memory
+    // Owned payloads: checked and folded in one pass over their bytes, same bits.
+    EXPECT_EQ(RoundResult(order, "", "", /*owned=*/true), in_order);
+    EXPECT_EQ(RoundResult(order, "", hold, /*owned=*/true), in_order);
   }
   EXPECT_TRUE(std::filesystem::is_empty(hold));  // held files removed once folded
   // A site that never answers (skipped, or missing at Close) does not block the others.

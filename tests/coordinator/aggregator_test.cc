@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -398,6 +400,148 @@ TEST(AggregatorTest, StateSurvivesSaveAndLoad) {
   // State of another strategy is refused.
   auto other = Make(Spec("fedadam"));
   EXPECT_EQ(other->LoadState(*state).code(), StatusCode::kDataLoss);
+}
+
+// ---- ValidateAndFold: checking and folding in one pass over an owned payload ----------------
+
+// An all-float32 model (the in-place path) whose big tensor spans several 2048-element blocks of
+// that pass and ends in a partial one whose length is not a multiple of 4.
+std::vector<TestTensor> Float32Model(std::mt19937_64& rng, double center = 0,
+                                     std::int64_t counter = 10) {
+  std::normal_distribution<double> normal(center, 1);
+  auto values = [&](std::size_t n) {
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<float>(normal(rng));
+    return v;
+  };
+  return {{"bn.num_batches_tracked", DType::kI64, {}, {static_cast<double>(counter)}},
+          {"bn.running_mean", DType::kF32, {3}, values(3)},
+          {"big.weight", DType::kF32, {3, 3001}, values(9003)},
+          {"conv.bias", DType::kF32, {5}, values(5)}};
+}
+
+// One round's new global model bytes, folding through ValidateAndFold (each update on its own
+// copy of the bytes, as a transport would hand it over) or ValidateUpdate + Fold; the delta norms
+// returned or computed go to `norms`.
+std::string RoundBytes(const StrategySpec& spec, std::shared_ptr<const SafetensorsBuffer> global,
+                       const std::vector<Update>& updates, bool in_place, double max_norm,
+                       std::vector<double>* norms) {
+  auto aggregator = Make(spec);
+  EXPECT_TRUE(aggregator->BeginRound(global).ok());
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    std::string payload = updates[i].bytes;
+    auto view = protocol::SafetensorsView::Parse(payload);
+    EXPECT_TRUE(view.ok()) << view.status();
+    const std::string site = "site-" + std::to_string(i);
+    if (in_place) {
+      auto norm = aggregator->ValidateAndFold(payload, *view, site, updates[i].count, max_norm);
+      EXPECT_TRUE(norm.ok()) << norm.status();
+      norms->push_back(norm.ok() ? *norm : -2);
+    } else {
+      auto checked = ValidateUpdate(aggregator->layout(), global->view(), *view, site,
+                                    updates[i].count, aggregator->validation_options(max_norm));
+      EXPECT_TRUE(checked.ok()) << checked.status();
+      if (!checked.ok()) return "";
+      norms->push_back(checked->delta_l2_norm());
+      EXPECT_TRUE(aggregator->Fold(*checked).ok());
+    }
+  }
+  auto next = aggregator->FinishRound();
+  EXPECT_TRUE(next.ok()) << next.status();
+  return next.ok() ? next->bytes() : "";
+}
+
+TEST(AggregatorTest, ValidateAndFoldGivesTheBitsOfValidateThenFold) {
+  std::mt19937_64 rng(23);
+  const std::vector<std::pair<std::string, nlohmann::json>> strategies = {
+      {"fedavg", nlohmann::json::object()},
+      {"fedavg", {{"accumulator", "float64"}}},
+      {"fedavg", {{"clip_norm", 40.0}}},
+      {"fedadam", nlohmann::json::object()},
+      {"median", nlohmann::json::object()}};
+  for (bool all_f32 : {true, false}) {  // false: an F64 tensor, so the two-pass path
+    auto model = [&](double center, std::int64_t counter) {
+      return all_f32 ? Float32Model(rng, center, counter) : RandomModel(rng, center, 1, counter);
+    };
+    auto global = MakeModel(model(0, 10));
+    std::vector<Update> updates;
+    for (int i = 0; i < 5; ++i) {
+      updates.push_back({MakeModelBytes(model(0.1 * i, 10 + 7 * (i % 3))), 17.0 + 40 * i});
+    }
+    for (const auto& [name, options] : strategies) {
+      for (double max_norm : {0.0, 1e6}) {
+        SCOPED_TRACE(name + " " + options.dump() + " bound " + std::to_string(max_norm) +
+                     (all_f32 ? " all-f32" : " with f64"));
+        std::vector<double> norms_two_pass, norms_in_place;
+        const std::string two_pass =
+            RoundBytes(Spec(name, options), global, updates, false, max_norm, &norms_two_pass);
+        const std::string in_place =
+            RoundBytes(Spec(name, options), global, updates, true, max_norm, &norms_in_place);
+        EXPECT_FALSE(two_pass.empty());
+        EXPECT_TRUE(two_pass == in_place);
+        EXPECT_EQ(norms_two_pass, norms_in_place);
+      }
+    }
+  }
+}
+
+TEST(AggregatorTest, ValidateAndFoldRejectionLeavesTheAggregateUnchanged) {
+  std::mt19937_64 rng(29);
+  auto global = MakeModel(Float32Model(rng));
+  const std::vector<TestTensor> good_values = Float32Model(rng, 0.2);
+  const Update first = {MakeModelBytes(Float32Model(rng, -0.1)), 30};
+  const Update last = {MakeModelBytes(Float32Model(rng, 0.3)), 50};
+  std::vector<double> unused;
+  const std::string expected =
+      RoundBytes(Spec("fedavg"), global, {first, last}, false, 0, &unused);
+
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  // (tensor index in Float32Model, element, value): the first block, the block checked ahead
+  // of the fold, the last element (partial block), and other tensors.
+  const std::vector<std::tuple<std::size_t, std::size_t, double>> faults = {
+      {2, 0, nan}, {2, 2048 + 7, inf}, {2, 6000, -inf}, {2, 9002, nan},
+      {1, 1, inf}, {3, 4, -inf}};
+  auto aggregator = Make(Spec("fedavg"));
+  ASSERT_TRUE(aggregator->BeginRound(global).ok());
+  {
+    std::string payload = first.bytes;
+    auto view = protocol::SafetensorsView::Parse(payload);
+    ASSERT_TRUE(aggregator->ValidateAndFold(payload, *view, "first", first.count).ok());
+  }
+  for (const auto& [tensor, element, value] : faults) {
+    std::vector<TestTensor> bad = good_values;
+    bad[tensor].values[element] = value;
+    std::string payload = MakeModelBytes(bad);
+    auto view = protocol::SafetensorsView::Parse(payload);
+    ASSERT_TRUE(view.ok());
+    const Status expected_error =
+        ValidateUpdate(aggregator->layout(), global->view(), *view, "bad", 20).status();
+    auto folded = aggregator->ValidateAndFold(payload, *view, "bad", 20);
+    ASSERT_FALSE(folded.ok());
+    EXPECT_EQ(folded.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(folded.status().message(), expected_error.message());
+    EXPECT_NE(folded.status().message().find("tensor '" + bad[tensor].name + "' element " +
+                                             std::to_string(element)),
+              std::string::npos)
+        << folded.status();
+  }
+  {
+    // Over the norm bound: found only after the whole pass.
+    std::string payload = MakeModelBytes(good_values);
+    auto view = protocol::SafetensorsView::Parse(payload);
+    auto folded = aggregator->ValidateAndFold(payload, *view, "far", 20, /*max_delta_norm=*/1.0);
+    EXPECT_EQ(folded.status().code(), StatusCode::kOutOfRange) << folded.status();
+  }
+  EXPECT_EQ(aggregator->folded_updates(), 1);
+  {
+    std::string payload = last.bytes;
+    auto view = protocol::SafetensorsView::Parse(payload);
+    ASSERT_TRUE(aggregator->ValidateAndFold(payload, *view, "last", last.count).ok());
+  }
+  auto next = aggregator->FinishRound();
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->bytes() == expected);
 }
 
 TEST(AggregatorTest, RefusesLayoutChangeAndEmptyRound) {

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,22 @@ class Aggregator {
   // reducers) leave the aggregate unchanged.
   Status Fold(const ValidatedUpdate& update);
 
+  // Validates `update` and folds it, for an update whose bytes the caller owns and no longer
+  // needs: `payload` holds the safetensors bytes `update` was parsed from. The same checks,
+  // errors, result and effect as ValidateUpdate(layout(), global().view(), update, site,
+  // sample_count, validation_options(max_delta_norm)) followed by Fold, to the bit; returns the
+  // delta norm (-1 when not computed). A rejection leaves the aggregate unchanged.
+  // How: for float32 FedAvg-style strategies without clipping, one pass checks each block of the
+  // update and writes acc + w * x over the update's own bytes, and the accumulator then adopts
+  // `payload`'s buffer: the update is read once, as in a plain acc += w * x loop, instead of a
+  // check pass followed by a fold pass, and the accumulator is not touched until every value has
+  // passed. Other strategies take the two-pass path.
+  // On return (success or error) `update` must no longer be used, and `payload` holds a buffer of
+  // unspecified content (the previous accumulator storage, or the update) to reuse or drop.
+  StatusOr<double> ValidateAndFold(std::string& payload, const protocol::SafetensorsView& update,
+                                   const std::string& site, double sample_count,
+                                   double max_delta_norm = 0);
+
   int folded_updates() const { return folded_; }
   double folded_weight() const { return folded_weight_; }
 
@@ -85,6 +102,8 @@ class Aggregator {
  private:
   explicit Aggregator(const StrategySpec& spec);
   double ClipScale(const ValidatedUpdate& update) const;
+  // Integer buffers: element-wise maximum with the update's (`tensors` in layout order).
+  void FoldIntegers(const std::vector<const protocol::TensorView*>& tensors);
 
   StrategySpec spec_;
   std::unique_ptr<internal::Reducer> reducer_;
