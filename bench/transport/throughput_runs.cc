@@ -258,6 +258,13 @@ StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_byte
     if (received >= total_bytes) received_all = Clock::now();
     changed.notify_all();
   };
+  bool server_side_closed = false;
+  server_handlers.on_disconnect = [&](const std::shared_ptr<transport::Connection>&,
+                                      const Status&) {
+    std::lock_guard<std::mutex> lock(mutex);
+    server_side_closed = true;
+    changed.notify_all();
+  };
   transport::IoThreadPool pool(io_threads);
   transport::ServerOptions server_options;
   server_options.channel = channel;
@@ -306,6 +313,12 @@ StatusOr<RunResult> MeasureChannel(const BenchPki& pki, std::uint64_t total_byte
   }
   connection->Close("benchmark done");
   connection->WaitClosed(std::chrono::seconds(5));
+  {
+    // The server's side finishes the close exchange a moment after the client's; stopping
+    // before that would cut it (and log it as lost).
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait_for(lock, std::chrono::seconds(5), [&] { return server_side_closed; });
+  }
   server->Stop(std::chrono::seconds(5));
   PANCAIM_RETURN_IF_ERROR(failure);
   return RunResult{Seconds(received_all - start),

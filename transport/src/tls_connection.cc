@@ -24,6 +24,8 @@ constexpr std::size_t kIoChunkBytes = std::size_t{1} << 20;  // per write deadli
 // Payload bytes per read (and per hashing step): small enough to stay in cache between the
 // decryption that writes them and the SHA-256 pass that reads them on the other thread.
 constexpr std::uint64_t kPayloadChunkBytes = std::uint64_t{256} << 10;
+// Received chunks that may wait for hashing before reading pauses.
+constexpr int kMaxChunksAhead = 4;
 constexpr std::size_t kInitialPayloadBytes = std::size_t{64} << 20;  // grown as bytes arrive
 constexpr std::size_t kMaxHeaderDepth = 64;
 constexpr std::string_view kReservedPrefix = "transport.";
@@ -317,9 +319,13 @@ void TlsConnection::HandleControlFrame(const std::string& type, const nlohmann::
 void TlsConnection::DoReadPayloadChunk() {
   const bool complete = payload_read_ == payload_bytes_;
   const bool must_grow = !complete && payload_read_ == payload_.capacity();
-  if ((complete || must_grow) && hash_pending_ > 0) {
-    // The digest must be complete before delivery, and the buffer must not move under the
-    // hasher; OnChunkHashed resumes.
+  // The digest must be complete before delivery, and the buffer must not move under the
+  // hasher. Reading also stays at most kMaxChunksAhead chunks ahead of hashing: a bounded
+  // handoff, so the hash keeps pace with decryption instead of piling up to the end of a large
+  // frame (where reading would stall while the sender fills the socket and waits). A thread of
+  // the pool that finds this strand waiting runs the pending hashing. OnChunkHashed resumes.
+  if (hash_pending_ > 0 &&
+      (complete || must_grow || hash_pending_ >= kMaxChunksAhead)) {
     waiting_for_hash_ = true;
     return;
   }
@@ -370,9 +376,9 @@ void TlsConnection::OnPayloadChunk(const error_code& ec, std::size_t bytes) {
 
 void TlsConnection::OnChunkHashed() {
   --hash_pending_;
-  if (finalized_ || hash_pending_ > 0 || !waiting_for_hash_) return;
+  if (finalized_ || !waiting_for_hash_) return;
   waiting_for_hash_ = false;
-  DoReadPayloadChunk();
+  DoReadPayloadChunk();  // waits again if still too far ahead
 }
 
 void TlsConnection::DeliverMessage() {
