@@ -7,6 +7,8 @@
 // "update from site '<site>'" and names the tensor and element at fault.
 //
 // Round-level checks (run id, round, base model version, duplicates) live in AggregationRound.
+// Aggregator::ValidateAndFold runs these same checks (same messages, same norm bits) fused with
+// the fold, in one pass over an update whose bytes the caller hands over.
 // Pure functions over byte views; thread-safe.
 #pragma once
 
