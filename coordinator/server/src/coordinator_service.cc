@@ -233,7 +233,7 @@ struct CoordinatorService::State : SiteLinks,
 
   void OnMessage(const std::shared_ptr<transport::Connection>& connection,
                  const crypto::PeerIdentity& peer, const nlohmann::json& header,
-                 const std::string& payload) {
+                 std::string& payload) {
     auto parsed = protocol::ParseMessageJson(header);
     if (!parsed.ok()) {
       PANCAIM_LOG(WARNING) << "from " << connection->Describe() << ": " << parsed.status();
@@ -283,7 +283,7 @@ struct CoordinatorService::State : SiteLinks,
 
   void HandleSite(const std::shared_ptr<transport::Connection>& connection,
                   const crypto::PeerIdentity& peer, const Message& message,
-                  const std::string& payload) {
+                  std::string& payload) {
     const Status joined = crypto::CheckRoleAllows(peer, crypto::Action::kJoinAsSite);
     if (!joined.ok()) {
       (void)connection->Send(protocol::ToJson(ErrorReply(joined)));
@@ -313,7 +313,7 @@ struct CoordinatorService::State : SiteLinks,
         break;
       case MessageType::kTrainResult:
         if (RunStateMachine* run = RunForResult(connection, peer, message)) {
-          run->OnTrainResult(peer.id, message, payload, now);
+          run->OnTrainResult(peer.id, message, std::move(payload), now);
         }
         break;
       case MessageType::kDecline: {

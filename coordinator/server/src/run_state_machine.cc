@@ -312,7 +312,7 @@ void RunStateMachine::TryOpenRound(TimePoint now) {
 }
 
 void RunStateMachine::OnTrainResult(const std::string& site_id, const protocol::Message& message,
-                                    std::string_view payload, TimePoint now) {
+                                    std::string payload, TimePoint now) {
   const auto* result = std::get_if<protocol::TrainResult>(&message.body);
   PANCAIM_CHECK(result != nullptr);
   if (!open_.has_value() || message.run_id != run_id_ ||
@@ -335,7 +335,8 @@ void RunStateMachine::OnTrainResult(const std::string& site_id, const protocol::
   envelope.sample_count = static_cast<double>(result->num_samples);
   envelope.payload = payload;
   envelope.payload_sha256 = result->payload_sha256;
-  auto receipt = open_->round->Submit(envelope);
+  const std::size_t payload_bytes = payload.size();  // Submit may reuse the buffer
+  auto receipt = open_->round->Submit(envelope, payload);
   if (receipt.ok()) {
     Audit(audit::kUpdateAccepted, {{"run_id", run_id_},
                                    {"round", message.round},
@@ -355,7 +356,7 @@ void RunStateMachine::OnTrainResult(const std::string& site_id, const protocol::
     Audit(audit::kUpdateRejected, {{"run_id", run_id_},
                                    {"round", message.round},
                                    {"site", site_id},
-                                   {"bytes", payload.size()},
+                                   {"bytes", payload_bytes},
                                    {"sha256", result->payload_sha256},
                                    {"reason", receipt.status().message()}});
     if (open_->selected.contains(site_id)) open_->answered.insert(site_id);

@@ -85,10 +85,12 @@ class RunStateMachine {
   // Advances the run: opens a round when none is open (and enough sites are connected), and
   // closes the open one when its deadline passed. Call it periodically and after sites connect.
   void Tick(TimePoint now);
-  // A train_result from `site_id` (from its certificate) with its payload. Refused updates are
-  // audit-logged with the reason and count as the site's answer.
+  // A train_result from `site_id` (from its certificate) with its payload, which the run takes
+  // over: an update folded on arrival is checked and folded in one pass written over these
+  // bytes (AggregationRound::Submit with an owned payload). Refused updates are audit-logged
+  // with the reason and count as the site's answer.
   void OnTrainResult(const std::string& site_id, const protocol::Message& message,
-                     std::string_view payload, TimePoint now);
+                     std::string payload, TimePoint now);
   // A decline of the current round's train_request: counts as the site's answer. A decline of
   // an evaluate_request (request_type) only ends the wait for that site's evaluation.
   void OnDecline(const std::string& site_id, const protocol::Message& message, TimePoint now);
