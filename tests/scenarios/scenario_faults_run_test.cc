@@ -10,9 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pancaim/common/files.h"
-#include "pancaim/scenarios/operator_channel.h"
-#include "pancaim/scenarios/process_supervisor.h"
 #include "test_paths.h"
+#include "tiny_scenario.h"
 
 namespace pancaim::scenarios {
 namespace {
@@ -20,74 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kBin = fs::path(PANCAIM_BINARY_DIR) / "bin";
-
-json TinyScenario(const std::string& name, int rounds, int min_sites, int deadline_s,
-                  int num_sites = 3) {
-  json sites = json::array();
-  const char* names[] = {"north", "south", "east", "west"};
-  const double prevalence[] = {0.5, 0.35, 0.6, 0.45};
-  for (int i = 0; i < num_sites; ++i) {
-    sites.push_back({{"name", names[i]},
-                     {"patients", 24},
-                     {"prevalence", prevalence[i]},
-                     {"ct", {{"size", {16, 16, 8}}}},
-                     {"slide", {{"size_px", 256}, {"tile_px", 64}}},
-                     {"missing", {{"genomics", 0.1}}}});
-  }
-  return {{"name", name},
-          {"seed", 11},
-          {"cohort", {{"splits", {{"train", 0.6}, {"validation", 0.1}, {"test", 0.3}}},
-                      {"sites", sites}}},
-          {"federation",
-           {{"task", "pdac_detection"},
-            {"model", "genomics-mlp"},
-            {"model_options", {{"clinical_features", 0}, {"hidden", {16}}}},
-            {"strategy", "fedavg"},
-            {"rounds", rounds},
-            {"min_sites", min_sites},
-            {"local_epochs", 1},
-            {"batch_size", 8},
-            {"learning_rate", 0.01},
-            {"round_deadline_s", deadline_s},
-            {"baselines", {{"local", false}, {"centralized", false}}}}}};
-}
-
-// Runs `pancaim-sim run` on `scenario`; returns results.json (null when the run failed, with
-// the reason recorded as a test failure).
-json RunScenario(const json& scenario, const fs::path& dir, std::string& printed) {
-  const fs::path file = dir / "scenario.json";
-  EXPECT_TRUE(WriteFileAtomic(file, scenario.dump(2)).ok());
-  const fs::path out = dir / "out";
-  ProcessSupervisor supervisor;
-  const fs::path log = dir / "pancaim-sim.log";
-  EXPECT_TRUE(supervisor
-                  .Start({"pancaim-sim", kBin / "pancaim-sim",
-                          {"run", file.string(), "--out", out.string(), "--no-progress",
-                           "--threads", "2"},
-                          log, {}})
-                  .ok());
-  std::vector<ChildExit> exits = supervisor.WaitForExits(std::chrono::seconds(150));
-  printed = LogTail(log, 80);
-  if (exits.size() != 1 || !exits[0].success()) {
-    ADD_FAILURE() << "pancaim-sim run failed or did not finish:\n"
-                  << printed << "\ncoordinator log:\n"
-                  << LogTail(out / "logs/coordinator.log", 30);
-    return nullptr;
-  }
-  auto text = ReadFile(out / "results.json");
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? json::parse(text.value()) : json();
-}
-
-// Events of `kind` as "round:detail" strings.
-std::vector<std::pair<int, std::string>> Events(const json& results, const std::string& kind) {
-  std::vector<std::pair<int, std::string>> found;
-  for (const json& event : results["events"]) {
-    if (event["kind"] == kind) found.emplace_back(event["round"].get<int>(), event["detail"]);
-  }
-  return found;
-}
+using testing::Events;
+using testing::RunScenario;
+using testing::TinyScenario;
 
 TEST(ScenarioFaultsRunTest, KilledSiteStragglerAndCoordinatorResume) {
   testing::TempDir dir;

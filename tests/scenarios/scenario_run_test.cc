@@ -13,6 +13,7 @@
 #include "pancaim/scenarios/operator_channel.h"
 #include "pancaim/scenarios/process_supervisor.h"
 #include "test_paths.h"
+#include "tiny_scenario.h"
 
 namespace pancaim::scenarios {
 namespace {
@@ -20,35 +21,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kBin = fs::path(PANCAIM_BINARY_DIR) / "bin";
-
+// Three tiny sites, 5 rounds of 2 local epochs that every site must answer, with baselines.
 json TinyFederation() {
-  json sites = json::array();
-  const char* names[] = {"north", "south", "east"};
-  const double prevalence[] = {0.5, 0.35, 0.6};
-  for (int i = 0; i < 3; ++i) {
-    sites.push_back({{"name", names[i]},
-                     {"patients", 24},
-                     {"prevalence", prevalence[i]},
-                     {"ct", {{"size", {16, 16, 8}}}},
-                     {"slide", {{"size_px", 256}, {"tile_px", 64}}},
-                     {"missing", {{"genomics", 0.1}}}});
-  }
-  return {{"name", "tiny-federation"},
-          {"seed", 11},
-          {"cohort", {{"splits", {{"train", 0.6}, {"validation", 0.1}, {"test", 0.3}}},
-                      {"sites", sites}}},
-          {"federation",
-           {{"task", "pdac_detection"},
-            {"model", "genomics-mlp"},
-            {"model_options", {{"clinical_features", 0}, {"hidden", {16}}}},
-            {"strategy", "fedavg"},
-            {"rounds", 5},
-            {"min_sites", 3},
-            {"local_epochs", 2},
-            {"batch_size", 8},
-            {"learning_rate", 0.01},
-            {"round_deadline_s", 60}}}};
+  json scenario = testing::TinyScenario("tiny-federation", /*rounds=*/5, /*min_sites=*/3,
+                                        /*deadline_s=*/60);
+  scenario["federation"]["local_epochs"] = 2;
+  scenario["federation"].erase("baselines");  // both baselines (the default)
+  return scenario;
 }
 
 bool IsNumber(const json& value) { return value.is_number() && std::isfinite(value.get<double>()); }
@@ -61,7 +40,7 @@ TEST(ScenarioRunTest, ThreeSiteFederationEndToEnd) {
   ProcessSupervisor supervisor;
   const fs::path log = dir.path() / "pancaim-sim.log";
   ASSERT_TRUE(supervisor
-                  .Start({"pancaim-sim", kBin / "pancaim-sim",
+                  .Start({"pancaim-sim", testing::BinDir() / "pancaim-sim",
                           {"run", scenario.string(), "--out", out.string(), "--no-progress",
                            "--threads", "2"},
                           log, {}})

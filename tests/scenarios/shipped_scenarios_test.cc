@@ -42,6 +42,8 @@ TEST(ShippedScenariosTest, EachScenarioSaysWhatItShows) {
   EXPECT_EQ(mnist->federation["sites_per_round"], 10);  // C = 0.1
   EXPECT_EQ(mnist->federation["local_epochs"], 5);
   EXPECT_EQ(mnist->federation["batch_size"], 10);
+  EXPECT_EQ(mnist->federation["optimizer"], "sgd");  // the paper's plain SGD clients
+  EXPECT_EQ(mnist->dataset["mnist"]["partitions"], nlohmann::json({"iid", "pathological"}));
 }
 
 json TwoSites() {

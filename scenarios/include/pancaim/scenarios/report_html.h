@@ -21,8 +21,9 @@ std::string RenderReportHtml(const RunResults& results);
 // Writes report.html and every file of WriteResultFiles into `dir`. Errors name the file.
 Status WriteReport(const RunResults& results, const std::filesystem::path& dir);
 
-// `pancaim-sim report`: reads a results.json (at most 64 MiB), validates it (ResultsFromJson)
-// and writes the report and CSV files into `dir`. Errors name the file and key.
+// `pancaim-sim report`: reads a results.json (at most 64 MiB), validates it (ResultsFromJson, or
+// MnistResultsFromJson for the fedavg-mnist scenario's) and writes the report and CSV files into
+// `dir`. Errors name the file and key.
 Status WriteReportFromResultsFile(const std::filesystem::path& results_json,
                                   const std::filesystem::path& dir);
 

@@ -3,8 +3,7 @@
 //   1. scenario   load and validate the scenario (or the default pdac-3-hospitals)
 //   2. data       generate the synthetic cohort into DIR/cohort, or reuse it when DIR/cohort
 //                 already holds the same scenario, and open it as the model reads it (the
-//                 model's feature counts are fitted to the cohort); for `mnist`, read and
-//                 validate the IDX files (MNIST runs stop there: no MNIST site data source yet)
+//                 model's feature counts are fitted to the cohort)
 //   3. consortium provision a throwaway CA, certificates and configs (consortium_provisioner.h)
 //                 into DIR/consortium, on a free loopback port
 //   4. binaries   check that the production binaries next to pancaim-sim offer the commands the
@@ -16,6 +15,8 @@
 //                 patients, train the local and centralized baselines in this process
 //                 (simulation_evaluation.h), write DIR/report.html, results.json and CSV files
 // Errors name the step that failed; Ctrl-C during step 5 stops every process started.
+// A scenario whose dataset is `mnist` (fedavg-mnist) runs its own steps instead, in one process
+// (mnist_run.h).
 #pragma once
 
 #include <cstdio>
@@ -36,7 +37,10 @@ struct RunCommandOptions {
   std::filesystem::path bin_dir;      // empty: the folder of the running executable
   bool force = false;                 // regenerate a cohort that differs from the scenario
   bool progress = true;
-  int threads = 0;                    // cohort generation threads (0 = one per core)
+  int threads = 0;                    // cohort generation threads, and LibTorch threads of
+                                      // the mnist simulation (0 = one per core)
+  std::filesystem::path mnist_dir;    // mnist: the IDX folder; overrides $PANCAIM_MNIST_DIR and
+                                      // the scenario's dataset.mnist.dir
 };
 
 // The shipped default scenario file (scenarios/pdac-3-hospitals.json of the source tree this
@@ -49,11 +53,6 @@ std::filesystem::path DefaultScenarioPath();
 // unless `force` (FailedPrecondition naming the folder). Returns true when it generated.
 StatusOr<bool> PrepareCohort(const ScenarioConfig& scenario, const std::filesystem::path& out_dir,
                              bool force, bool progress, int threads);
-
-// Step 2 for `mnist`: the four IDX files under the scenario's dataset.mnist.dir (relative to
-// `scenario_dir`) read and validated. NotFound with the install command when they are missing.
-Status CheckMnistFiles(const ScenarioConfig& scenario, const std::filesystem::path& scenario_dir,
-                       std::FILE* out);
 
 // Step 3: the consortium plan for the scenario's sites (manifests in DIR/cohort/<site>/) on
 // `port`, with the run spec from its federation section.

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct FedAvgOptions {
   std::int64_t threads = 1;   // LibTorch intra-op threads for training and evaluation
   std::int64_t eval_batch_size = 1000;
   std::string run_id = "fedavg-mnist";
+  // Asked before each client's local training; when it returns true the round stops with
+  // Cancelled (Ctrl-C in `pancaim-sim run`). Empty: never stops.
+  std::function<bool()> should_stop;
 };
 
 // What one round did.
@@ -68,7 +72,7 @@ class FedAvgSimulation {
 
   // Runs the next round: selected clients train from the global model and their updates are
   // aggregated into the next global model. Errors from training or from the aggregation round
-  // (naming the client) leave the global model unchanged.
+  // (naming the client), and Cancelled from `should_stop`, leave the global model unchanged.
   StatusOr<RoundOutcome> RunRound();
 
   // Accuracy of the current global model on `test` (labels required).

@@ -154,6 +154,10 @@ StatusOr<RoundOutcome> FedAvgSimulation::RunRound() {
 
   double loss_sum = 0, weight_sum = 0;
   for (int c : outcome.selected) {
+    if (options_.should_stop && options_.should_stop()) {
+      return CancelledError("fedavg: stopped before round " + std::to_string(outcome.round) +
+                            " finished");
+    }
     const std::string name = ClientName(c);
     auto start = std::chrono::steady_clock::now();
     PANCAIM_RETURN_IF_ERROR(LoadGlobalIntoModel());
