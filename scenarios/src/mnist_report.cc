@@ -91,7 +91,7 @@ std::string RoundsToTarget(const MnistResults& r) {
 std::string AccuracyPlot(const MnistResults& r) {
   std::string html = "<h2 id=\"accuracy-per-round\">Test accuracy per round</h2>";
   LineChartSpec chart{"FedAvg on MNIST: test accuracy per round", "round", "test accuracy",
-                      {}, {{"target " + Percent(r.target_accuracy), r.target_accuracy}}, {}, 1.0};
+                      {}, {{"target", r.target_accuracy}}, {}, 1.0};
   bool any = false;
   for (const MnistPartitionRun& run : r.partitions) {
     ChartSeries series{run.partition, {}, {}, false};

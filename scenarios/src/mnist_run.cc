@@ -96,6 +96,7 @@ Status SimulatePartition(const ScenarioConfig& scenario, const std::vector<zoo::
   ProgressDisplay progress("FedAvg " + run.partition, run.max_rounds, out);
   if (!options.progress) progress.set_plain(true);
   const auto start = std::chrono::steady_clock::now();
+  std::string note;
   for (std::int64_t r = 1; r <= run.max_rounds; ++r) {
     auto outcome = sim->RunRound();
     if (!outcome.ok()) {
@@ -119,12 +120,13 @@ Status SimulatePartition(const ScenarioConfig& scenario, const std::vector<zoo::
     if (reached) run.rounds_to_target = r;
     run.finished = reached || r == run.max_rounds;
     PANCAIM_RETURN_IF_ERROR(WriteMnistReport(results, options.out_dir));
-    progress.Update(r, "round " + std::to_string(r) + " accuracy " +
-                           (round.accuracy ? Fixed(*round.accuracy, 4) : std::string("-")) +
-                           ", best " + Fixed(run.BestAccuracy().value_or(0), 4));
+    note = "round " + std::to_string(r) + " accuracy " +
+           (round.accuracy ? Fixed(*round.accuracy, 4) : std::string("-")) + ", best " +
+           Fixed(run.BestAccuracy().value_or(0), 4);
+    progress.Update(r, note);
     if (reached) break;
   }
-  progress.Finish(RoundsToTargetLine(results, run));
+  progress.Finish(note);
   return Status::Ok();
 }
 
@@ -219,14 +221,15 @@ Status RunMnistScenario(const ScenarioConfig& scenario, const fs::path& scenario
   for (std::size_t i = 0; i < partitions.size(); ++i) {
     char text[320];
     std::snprintf(text, sizeof(text),
-                  "FedAvg %s: %d clients, C=%g, E=%lld, B=%lld, lr %g, up to %lld rounds or "
-                  "%g test accuracy; in one process (production trainer and aggregator, no "
+                  "FedAvg %s: %d clients, C=%g, E=%lld, B=%lld, lr %g, until %g test accuracy "
+                  "or round %lld; in one process (production trainer and aggregator, no "
                   "processes or TLS), %lld LibTorch thread(s)",
                   partitions[i].c_str(), mnist["clients"].get<int>(), settings.fraction,
                   static_cast<long long>(settings.epochs),
                   static_cast<long long>(settings.batch_size), settings.learning_rate,
+                  results.target_accuracy,
                   static_cast<long long>(results.partitions[i].max_rounds),
-                  results.target_accuracy, static_cast<long long>(results.threads));
+                  static_cast<long long>(results.threads));
     Step(out, 3 + static_cast<int>(i), total, text);
     Status status = SimulatePartition(scenario, train, labels, test, options, results, i, out);
     if (!status.ok()) {
