@@ -130,6 +130,32 @@ Status SimulatePartition(const ScenarioConfig& scenario, const std::vector<zoo::
   return Status::Ok();
 }
 
+// The scenario's settings, and one not yet started run per partition; `threads` 0 = one per core.
+MnistResults EmptyResults(const ScenarioConfig& scenario, int threads) {
+  const json& mnist = scenario.dataset["mnist"];
+  const json& f = scenario.federation;
+  MnistResults results;
+  results.scenario = scenario.name;
+  results.started_utc = UtcNow();
+  results.model = f["model"].get<std::string>();
+  results.target_accuracy = mnist["target_accuracy"].get<double>();
+  results.threads =
+      threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const fb::FedAvgOptions settings = FedAvgSettings(scenario, static_cast<int>(results.threads));
+  results.fraction = settings.fraction;
+  results.local_epochs = settings.epochs;
+  results.batch_size = settings.batch_size;
+  results.learning_rate = settings.learning_rate;
+  results.seed = settings.seed;
+  for (const json& name : mnist["partitions"]) {
+    MnistPartitionRun run;
+    run.partition = name.get<std::string>();
+    run.max_rounds = f["rounds"].get<std::int64_t>();
+    results.partitions.push_back(std::move(run));
+  }
+  return results;
+}
+
 }  // namespace
 
 MnistLocation LocateMnist(const ScenarioConfig& scenario, const fs::path& scenario_dir,
@@ -187,31 +213,17 @@ Status RunMnistScenario(const ScenarioConfig& scenario, const fs::path& scenario
            std::to_string(train.size()) + " training and " + std::to_string(test.Size()) +
            " test images of " + std::to_string(data->train.rows) + "x" +
            std::to_string(data->train.cols));
-  data->train.pixels.clear();  // the samples hold their own float copy
-  data->test.pixels.clear();
+  // The samples hold their own float copy of the pixels.
+  std::vector<std::uint8_t>().swap(data->train.pixels);
+  std::vector<std::uint8_t>().swap(data->test.pixels);
 
-  MnistResults results;
-  results.scenario = scenario.name;
-  results.started_utc = UtcNow();
-  results.model = f["model"].get<std::string>();
-  results.target_accuracy = mnist["target_accuracy"].get<double>();
-  results.threads = options.threads > 0
-                        ? options.threads
-                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const fb::FedAvgOptions settings = FedAvgSettings(scenario, static_cast<int>(results.threads));
-  results.fraction = settings.fraction;
-  results.local_epochs = settings.epochs;
-  results.batch_size = settings.batch_size;
-  results.learning_rate = settings.learning_rate;
-  results.seed = settings.seed;
+  MnistResults results = EmptyResults(scenario, options.threads);
   results.train_images = static_cast<std::int64_t>(train.size());
   results.test_images = test.Size();
-  for (const std::string& name : partitions) {
-    MnistPartitionRun run;
-    run.partition = name;
-    run.max_rounds = f["rounds"].get<std::int64_t>();
-    results.partitions.push_back(std::move(run));
-  }
+  const fb::FedAvgOptions settings = FedAvgSettings(scenario, static_cast<int>(results.threads));
+  // Written before the first round, so the folder holds a (still empty) report from the start.
+  Status written = WriteMnistReport(results, options.out_dir);
+  if (!written.ok()) return written.WithContext("step 2 (data)");
   const json& baselines = f["baselines"];
   if (baselines["local"].get<bool>() || baselines["centralized"].get<bool>()) {
     std::fprintf(out, "      note: no local or centralized baselines for mnist; the paper's "
