@@ -31,6 +31,7 @@ void ProgressDisplay::Update(std::int64_t done, const std::string& note) {
 void ProgressDisplay::Finish(const std::string& note) {
   if (finished_) return;
   finished_ = true;
+  if (!interactive_ && drawn_done_ == done_ && drawn_note_ == note) return;
   Draw(note, /*final=*/true);
 }
 
@@ -65,6 +66,8 @@ std::string ProgressDisplay::Render(const std::string& note) const {
 
 void ProgressDisplay::Draw(const std::string& note, bool final) {
   std::string line = Render(note);
+  drawn_done_ = done_;
+  drawn_note_ = note;
   if (interactive_) {
     std::fprintf(out_, "\r\033[2K%s%s", line.c_str(), final ? "\n" : "");
   } else {

@@ -1,5 +1,6 @@
 #include "pancaim/common/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -40,6 +41,25 @@ TEST(ProgressDisplayTest, PlainModeWritesLinesNotCarriageReturns) {
   EXPECT_NE(output.find("3/3"), std::string::npos) << output;
   EXPECT_NE(output.find("2/3"), std::string::npos) << output;
   EXPECT_NE(output.find("done"), std::string::npos);
+}
+
+TEST(ProgressDisplayTest, PlainFinishDoesNotRepeatTheLastLine) {
+  std::FILE* sink = std::tmpfile();
+  {
+    ProgressDisplay progress("rounds", 2, sink);
+    progress.set_plain(true);
+    progress.set_min_interval(std::chrono::milliseconds(0));
+    progress.Update(1, "acc 0.9");
+    progress.Update(2, "acc 0.95");
+    progress.Finish("acc 0.95");  // same count and note as the last line: not drawn again
+  }
+  std::rewind(sink);
+  char buffer[4096] = {};
+  const size_t size = std::fread(buffer, 1, sizeof(buffer) - 1, sink);
+  const std::string output(buffer, size);
+  std::fclose(sink);
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 2) << output;
+  EXPECT_NE(output.find("2/2"), std::string::npos) << output;
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ class ProgressDisplay {
   // Sets the absolute count and an optional note ("loss 0.41").
   void Update(std::int64_t done, const std::string& note = "");
   void Advance(std::int64_t by = 1, const std::string& note = "") { Update(done_ + by, note); }
+  // Draws the final line; in plain mode it is left out when the last line drawn already showed
+  // the same count and note (no duplicate line at the end of a log).
   void Finish(const std::string& note = "");
 
   // Renders the line that would be shown; exposed for tests.
@@ -43,6 +45,8 @@ class ProgressDisplay {
   std::chrono::milliseconds min_interval_{2000};
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
+  std::int64_t drawn_done_ = -1;  // count and note of the last line drawn
+  std::string drawn_note_;
 };
 
 }  // namespace pancaim
