@@ -189,6 +189,24 @@ StatusOr<RoundOutcome> FedAvgSimulation::RunRound() {
   return outcome;
 }
 
+Status FedAvgSimulation::Restore(std::string global_model, std::int64_t rounds_done) {
+  if (rounds_done < 1) {
+    return InvalidArgumentError("fedavg: restored rounds_done must be >= 1, got " +
+                                std::to_string(rounds_done));
+  }
+  PANCAIM_ASSIGN_OR_RETURN(coordinator::SafetensorsBuffer buffer,
+                           coordinator::SafetensorsBuffer::FromBytes(std::move(global_model),
+                                                                     "restored global model"));
+  auto restored = std::make_shared<const coordinator::SafetensorsBuffer>(std::move(buffer));
+  std::swap(global_, restored);
+  if (Status loaded = LoadGlobalIntoModel(); !loaded.ok()) {
+    std::swap(global_, restored);
+    return loaded.WithContext("restored global model");
+  }
+  rounds_done_ = rounds_done;
+  return Status::Ok();
+}
+
 StatusOr<double> FedAvgSimulation::Accuracy(const zoo::Dataset& test) {
   PANCAIM_RETURN_IF_ERROR(LoadGlobalIntoModel());
   zoo::EvalOptions eval;

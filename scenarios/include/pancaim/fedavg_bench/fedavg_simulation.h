@@ -75,6 +75,16 @@ class FedAvgSimulation {
   // (naming the client), and Cancelled from `should_stop`, leave the global model unchanged.
   StatusOr<RoundOutcome> RunRound();
 
+  // Continues a run from a checkpoint: `global_model` (safetensors bytes, as global().bytes()
+  // after round `rounds_done`) becomes the global model and the next RunRound is round
+  // rounds_done + 1. Because selection and local training are derived from (seed, round, client)
+  // and "fedavg" aggregation keeps no state between rounds, a simulation created with the same
+  // options and partition then continues bit for bit as if it had run those rounds itself
+  // (fedavg_checkpoint.h). Errors: InvalidArgument for rounds_done < 1; those of parsing the
+  // bytes and of loading them into the model (a tensor missing or of another shape), which leave
+  // the simulation unchanged.
+  Status Restore(std::string global_model, std::int64_t rounds_done);
+
   // Accuracy of the current global model on `test` (labels required).
   StatusOr<double> Accuracy(const zoo::Dataset& test);
 
