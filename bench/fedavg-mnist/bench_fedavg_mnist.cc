@@ -3,6 +3,8 @@
 // (see pancaim/fedavg_bench/fedavg_simulation.h). Prints per round the test accuracy and timings,
 // stops at the first round reaching --target, and compares the rounds needed with the paper's
 // Table 2 (CNN, E=5, B=10: IID 20 rounds, pathological non-IID 229 rounds) as a ratio.
+// With --checkpoint-dir it checkpoints after every round (pancaim/fedavg_bench/fedavg_checkpoint.h)
+// and --resume continues from there with the same numbers as an uninterrupted run.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 
 #include "pancaim/common/files.h"
 #include "pancaim/common/progress.h"
+#include "pancaim/fedavg_bench/fedavg_checkpoint.h"
 #include "pancaim/fedavg_bench/fedavg_simulation.h"
 #include "pancaim/fedavg_bench/mnist_partition.h"
 #include "pancaim/scenarios/idx_reader.h"
@@ -32,6 +35,8 @@ struct Config {
   std::int64_t train_limit = 0;
   std::int64_t test_limit = 0;
   std::string json_path;
+  std::string checkpoint_dir;
+  bool resume = false;
   fb::FedAvgOptions fedavg;
 };
 
@@ -48,6 +53,12 @@ pancaim::Status WriteResults(const Config& c, const nlohmann::json& results) {
 }
 
 pancaim::Status Run(const Config& c) {
+  const std::filesystem::path checkpoint_dir = c.checkpoint_dir;
+  if (!c.resume && !c.checkpoint_dir.empty() && fb::HasFedAvgCheckpoint(checkpoint_dir)) {
+    return pancaim::AlreadyExistsError(
+        (checkpoint_dir / fb::kCheckpointStateFile).string() +
+        " exists: pass --resume to continue that run, or choose another --checkpoint-dir");
+  }
   const std::filesystem::path dir = c.mnist_dir;
   PANCAIM_ASSIGN_OR_RETURN(fb::PartitionKind kind, fb::ParsePartitionKind(c.partition));
   PANCAIM_ASSIGN_OR_RETURN(auto train_images, pancaim::scenarios::ReadMnist(
@@ -67,6 +78,16 @@ pancaim::Status Run(const Config& c) {
           : fb::PartitionPathological(train_images.labels, c.clients, c.shards_per_client,
                                       partition_seed));
   PANCAIM_ASSIGN_OR_RETURN(auto sim, fb::FedAvgSimulation::Create(c.fedavg, train, partition));
+  // Everything that determines the models; a checkpoint continues only with the same values.
+  // (threads, target, max rounds and eval-every change no weights and may differ.)
+  const nlohmann::json settings = {
+      {"model", c.fedavg.model},         {"partition", c.partition},
+      {"clients", c.clients},            {"shards_per_client", c.shards_per_client},
+      {"fraction", c.fedavg.fraction},   {"epochs", c.fedavg.epochs},
+      {"batch_size", c.fedavg.batch_size}, {"lr", c.fedavg.learning_rate},
+      {"seed", c.fedavg.seed},           {"train_limit", c.train_limit},
+      {"test_limit", c.test_limit},      {"train_samples", train.size()},
+      {"test_samples", test.Size()}};
   std::printf("fedavg-mnist: %s, %d clients x %zu samples, C=%.2f (%zu per round), E=%lld, B=%lld, "
               "lr=%g, %zu test images, %lld thread(s), target %.4f\n",
               c.partition.c_str(), sim->clients(), partition[0].size(), c.fedavg.fraction,
@@ -85,10 +106,41 @@ pancaim::Status Run(const Config& c) {
                             {"threads", c.fedavg.threads}, {"target", c.target},
                             {"paper_rounds", PaperRounds(c.partition)},
                             {"rounds", nlohmann::json::array()}, {"rounds_to_target", nullptr}};
+  double best = 0, elapsed_before = 0;
+  std::int64_t first_round = 1;
+  if (c.resume) {
+    PANCAIM_ASSIGN_OR_RETURN(fb::FedAvgCheckpoint checkpoint,
+                             fb::ReadFedAvgCheckpoint(checkpoint_dir));
+    PANCAIM_RETURN_IF_ERROR(fb::CheckSameSettings(
+        checkpoint.settings, settings, (checkpoint_dir / fb::kCheckpointStateFile).string()));
+    PANCAIM_RETURN_IF_ERROR(sim->Restore(std::move(checkpoint.global_model),
+                                         checkpoint.rounds_done));
+    results["rounds"] = std::move(checkpoint.rounds);
+    results["resumed_after_rounds"] = nlohmann::json::array({checkpoint.rounds_done});
+    first_round = checkpoint.rounds_done + 1;
+    for (const auto& row : results["rounds"]) {  // the earlier rounds, as they were printed
+      const double accuracy = row.value("accuracy", -1.0);
+      best = std::max(best, accuracy);
+      elapsed_before = row.value("elapsed_seconds", elapsed_before);
+      std::printf("%6lld %9s %10.4f %9.1f %8.1f %9.1f  (checkpoint)\n",
+                  static_cast<long long>(row.value("round", std::int64_t{0})),
+                  accuracy < 0 ? "-" : std::to_string(accuracy).substr(0, 6).c_str(),
+                  row.value("train_loss", 0.0),
+                  row.value("train_seconds", 0.0) + row.value("aggregate_seconds", 0.0),
+                  row.value("eval_seconds", 0.0), elapsed_before);
+      if (results["rounds_to_target"].is_null() && accuracy >= c.target) {
+        results["rounds_to_target"] = row.value("round", std::int64_t{0});
+      }
+    }
+    std::printf("resumed from %s after round %lld\n", checkpoint_dir.string().c_str(),
+                static_cast<long long>(checkpoint.rounds_done));
+    std::fflush(stdout);
+    PANCAIM_RETURN_IF_ERROR(WriteResults(c, results));
+  }
   pancaim::ProgressDisplay progress("fedavg rounds", c.max_rounds);
   const auto run_start = std::chrono::steady_clock::now();
-  double best = 0;
-  for (std::int64_t r = 1; r <= c.max_rounds; ++r) {
+  for (std::int64_t r = first_round;
+       r <= c.max_rounds && results["rounds_to_target"].is_null(); ++r) {
     PANCAIM_ASSIGN_OR_RETURN(fb::RoundOutcome outcome, sim->RunRound());
     nlohmann::json row = {{"round", r}, {"train_loss", outcome.mean_train_loss},
                           {"train_seconds", outcome.train_seconds},
@@ -103,18 +155,21 @@ pancaim::Status Run(const Config& c) {
       row["eval_seconds"] = eval_seconds;
       best = std::max(best, accuracy);
     }
-    row["elapsed_seconds"] = SecondsSince(run_start);
+    row["elapsed_seconds"] = elapsed_before + SecondsSince(run_start);
     results["rounds"].push_back(row);
     std::printf("%6lld %9s %10.4f %9.1f %8.1f %9.1f\n", static_cast<long long>(r),
                 accuracy < 0 ? "-" : std::to_string(accuracy).substr(0, 6).c_str(),
                 outcome.mean_train_loss, outcome.train_seconds + outcome.aggregate_seconds,
-                eval_seconds, SecondsSince(run_start));
+                eval_seconds, elapsed_before + SecondsSince(run_start));
     std::fflush(stdout);
     progress.Update(r, "best acc " + std::to_string(best).substr(0, 6));
     const bool reached = accuracy >= c.target;
     if (reached) results["rounds_to_target"] = r;
+    if (!c.checkpoint_dir.empty()) {
+      PANCAIM_RETURN_IF_ERROR(fb::WriteFedAvgCheckpoint(
+          checkpoint_dir, {settings, sim->rounds_done(), results["rounds"], sim->global().bytes()}));
+    }
     PANCAIM_RETURN_IF_ERROR(WriteResults(c, results));
-    if (reached) break;
   }
   progress.Finish();
   const int paper = PaperRounds(c.partition);
@@ -171,6 +226,17 @@ int main(int argc, char** argv) {
   app.add_option("--test-limit", c.test_limit, "use only the first N test images (0 = all)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--json", c.json_path, "write results (every round so far) to this JSON file");
+  auto* checkpoint_option = app.add_option(
+      "--checkpoint-dir", c.checkpoint_dir,
+      "after every round write the global model and the run's state (settings, rounds so far) "
+      "here, atomically; refuses a folder that already holds a checkpoint unless --resume");
+  app.add_flag("--resume", c.resume,
+               "continue the run checkpointed in --checkpoint-dir after its last round (same "
+               "numbers as an uninterrupted run); refused, naming the field, when a setting "
+               "that changes the model differs (partition, clients, shards, fraction, epochs, "
+               "batch size, lr, seed, train/test limits); --threads, --target, --max-rounds and "
+               "--eval-every may differ")
+      ->needs(checkpoint_option);
   CLI11_PARSE(app, argc, argv);
 
   const pancaim::Status status = Run(c);
