@@ -11,6 +11,7 @@
 #include "pancaim/fedavg_bench/fedavg_simulation.h"
 #include "pancaim/fedavg_bench/mnist_partition.h"
 #include "pancaim/scenarios/mnist_report.h"
+#include "pancaim/scenarios/run_results.h"
 #include "pancaim/scenarios/process_supervisor.h"
 
 namespace pancaim::scenarios {
@@ -23,15 +24,6 @@ using nlohmann::json;
 void Step(std::FILE* out, int step, int total, const std::string& text) {
   std::fprintf(out, "[%d/%d] %s\n", step, total, text.c_str());
   std::fflush(out);
-}
-
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm = {};
-  ::gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -136,7 +128,7 @@ MnistResults EmptyResults(const ScenarioConfig& scenario, int threads) {
   const json& f = scenario.federation;
   MnistResults results;
   results.scenario = scenario.name;
-  results.started_utc = UtcNow();
+  results.started_utc = UtcTimestampNow();
   results.model = f["model"].get<std::string>();
   results.target_accuracy = mnist["target_accuracy"].get<double>();
   results.threads =

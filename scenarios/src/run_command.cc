@@ -92,15 +92,6 @@ std::vector<json> CohortSiteConfigs(const ScenarioConfig& scenario, const fs::pa
   return configs;
 }
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm = {};
-  ::gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 std::string Show(std::optional<double> value) {
   if (!value) return "n/a";
   char text[32];
@@ -122,7 +113,7 @@ Status EvaluateAndReport(const ScenarioConfig& scenario, const SimulationData& d
   results.task = data.data.task;
   results.metric = data.data.metric;
   results.strategy = run_spec["strategy"].value("name", std::string("fedavg"));
-  results.started_utc = UtcNow();
+  results.started_utc = UtcTimestampNow();
   results.rounds = followed.rounds;
   results.events = followed.events;
   results.strategies = strategies;

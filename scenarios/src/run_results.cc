@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <system_error>
 
 #include "pancaim/common/files.h"
@@ -332,6 +333,15 @@ Status WriteResultFiles(const RunResults& r, const fs::path& dir) {
             Number(r.survival->p_value) + "\n"));
   }
   return Status::Ok();
+}
+
+std::string UtcTimestampNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm = {};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
 }
 
 }  // namespace pancaim::scenarios

@@ -109,4 +109,7 @@ StatusOr<RunResults> ResultsFromJson(const nlohmann::json& document, std::string
 // (with survival) km_curves.csv + log_rank.csv into `dir` (created). Errors name the file.
 Status WriteResultFiles(const RunResults& results, const std::filesystem::path& dir);
 
+// The current time as ISO 8601 UTC ("2026-11-28T15:41:29Z"), for a run's started_utc.
+std::string UtcTimestampNow();
+
 }  // namespace pancaim::scenarios
